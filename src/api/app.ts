@@ -1,0 +1,100 @@
+/**
+ * Builds the HTTP application; never listens (server.ts does), so tests can `inject()` into it or
+ * listen on a port of their choice.
+ */
+import crypto from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Ajv } from 'ajv';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Logger } from 'pino';
+import { imageUriProblem } from './validation.js';
+import type { ApiDeps } from './context.js';
+import { requireApiKey } from './plugins/auth.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { fileRoutes } from './routes/files.js';
+import { healthRoutes } from './routes/health.js';
+import { catalogueRoutes, submitRoutes } from './routes/models.js';
+import { requestRoutes } from './routes/requests.js';
+import { ErrorEnvelope } from './schemas.js';
+
+const VERSION = '0.1.0';
+
+export interface AppOptions {
+  logger: Logger;
+}
+
+export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyServerOptions['loggerInstance'],
+    bodyLimit: deps.config.bodyLimit,
+    // Our own ids, never the client's: they go into logs and error bodies.
+    genReqId: () => crypto.randomBytes(8).toString('hex'),
+    requestIdHeader: false,
+    // One access line per request (the onResponse hook below) instead of Fastify's two.
+    logController: new LogController({ requestIdLogLabel: 'req_id', disableRequestLogging: true }),
+    ajv: {
+      customOptions: {
+        // A string where a number belongs is the client's mistake to hear about, not to guess at.
+        coerceTypes: false,
+        useDefaults: true,
+        // The stored input is exactly the model's schema: unknown fields are dropped.
+        removeAdditional: 'all',
+        // One detail entry per broken rule, with the offending value at hand for its message.
+        allErrors: true,
+        verbose: true,
+        formats: { image_uri: (value: string) => imageUriProblem(value) === undefined },
+      },
+      // The seed's `validations` list documents the image rules, which the fetcher enforces.
+      plugins: [(ajv: Ajv) => ajv.addKeyword({ keyword: 'validations', schemaType: 'array' })],
+    },
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The path only: query strings carry file signatures.
+    request.log.info(
+      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request done',
+    );
+  });
+
+  app.addSchema(ErrorEnvelope);
+  registerErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'retouch',
+        version: VERSION,
+        description:
+          'A self-hostable image-edit model API with the hosted bytedance/dreamina-4-0/edit contract: submit a request, poll its status, fetch its result, cancel it while queued.',
+      },
+      servers: [{ url: deps.config.publicUrl }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+      tags: [
+        { name: 'requests', description: 'Submit, follow and cancel edit requests' },
+        { name: 'models', description: 'The catalogue' },
+        { name: 'files', description: 'Signed downloads' },
+        { name: 'health', description: 'Probes' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  healthRoutes(app, deps);
+  fileRoutes(app, deps);
+  catalogueRoutes(app, deps);
+  await app.register(async (v1) => {
+    requireApiKey(v1, deps.keys);
+    submitRoutes(v1, deps);
+    requestRoutes(v1, deps);
+  });
+
+  return app;
+}

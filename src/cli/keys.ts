@@ -1,0 +1,71 @@
+/** `retouch keys create|list|revoke`: manage API keys in the data dir's database. */
+import type { Command } from 'commander';
+import { openStores } from '../runtime.js';
+import { configFrom } from './options.js';
+
+function withStores<T>(command: Command, work: (keys: ReturnType<typeof openStores>['keys']) => T): T {
+  const config = configFrom(command);
+  const { db, keys } = openStores(config);
+  try {
+    return work(keys);
+  } finally {
+    db.close();
+  }
+}
+
+const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
+
+export function registerKeys(program: Command): void {
+  const keys = program.command('keys').description('Manage API keys (stored hashed in the data dir)');
+
+  keys
+    .command('create')
+    .description('Create a key and print it once; only its hash is kept')
+    .option('--name <name>', 'a label for the key')
+    .option('--account <id>', 'add the key to this existing account (default: a new account)')
+    .option('--json', 'print JSON')
+    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
+    .action((opts: { name?: string; account?: string; json?: boolean }, command: Command) => {
+      withStores(command, (store) => {
+        const { key, token } = store.create({ name: opts.name, accountId: opts.account });
+        if (opts.json) {
+          console.log(JSON.stringify({ id: key.id, account_id: key.accountId, name: key.name, key: token }));
+        } else {
+          console.log(token);
+          console.error(`Created ${key.id} (account ${key.accountId}). Keep the key now: it is not shown again.`);
+        }
+      });
+    });
+
+  keys
+    .command('list')
+    .description('List keys: id, account, name, prefix, created, revoked')
+    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }, command: Command) => {
+      withStores(command, (store) => {
+        const list = store.list();
+        if (opts.json) {
+          console.log(JSON.stringify(list.map((k) => ({ id: k.id, account_id: k.accountId, name: k.name, prefix: k.prefix, created_at: iso(k.createdAt), revoked_at: k.revokedAt === null ? null : iso(k.revokedAt) }))));
+          return;
+        }
+        if (!list.length) return console.error('No keys yet: `retouch keys create` makes one.');
+        const rows = list.map((k) => [k.id, k.accountId, k.name, `${k.prefix}…`, iso(k.createdAt), k.revokedAt ? `revoked ${iso(k.revokedAt)}` : 'active']);
+        const header = ['ID', 'ACCOUNT', 'NAME', 'PREFIX', 'CREATED', 'STATE'];
+        const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+        for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+      });
+    });
+
+  keys
+    .command('revoke <id>')
+    .description('Revoke a key: requests with it are refused from now on')
+    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
+    .action((id: string, _opts: unknown, command: Command) => {
+      withStores(command, (store) => {
+        if (store.revoke(id)) return console.error(`Revoked ${id}.`);
+        const key = store.get(id);
+        command.error(key ? `${id} was already revoked.` : `No key ${id}. \`retouch keys list\` shows them.`, { exitCode: 1 });
+      });
+    });
+}

@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { registerKeys } from './keys.js';
+import { registerServe } from './serve.js';
+
+export const VERSION = '0.1.0';
+
+export function main(argv: string[]): void {
+  const program = new Command('retouch')
+    .description('retouch: a self-hostable image-edit model API server (the bytedance/dreamina-4-0/edit contract)')
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: false });
+  registerServe(program);
+  registerKeys(program);
+  program.parseAsync(argv, { from: 'user' }).catch((err: unknown) => {
+    console.error(`retouch: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

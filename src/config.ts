@@ -1,0 +1,172 @@
+/**
+ * One typed configuration, from command-line flags and environment variables, with the embedded
+ * defaults. The table below is the single place a setting is declared: the CLI builds its flags
+ * and `--help` from it, and the README's configuration table is generated from it
+ * (`npm run docs:config`).
+ */
+import os from 'node:os';
+import path from 'node:path';
+
+type Parser<T> = (raw: string, name: string) => T;
+
+interface Setting<T> {
+  /** The flag, commander-style: "--port <n>" or "--allow-private-urls" for a boolean. */
+  flag: string;
+  env: string;
+  help: string;
+  /** The default as a user would type it, so that it reads well in --help and the README. */
+  default: string | undefined;
+  parse: Parser<T>;
+  /** Settings only a worker or only the API reads, to keep each command's --help short. */
+  roles: readonly Role[];
+}
+
+export type Role = 'api' | 'worker';
+const API: readonly Role[] = ['api'];
+const WORKER: readonly Role[] = ['worker'];
+const BOTH: readonly Role[] = ['api', 'worker'];
+
+export class ConfigError extends Error {}
+
+const text: Parser<string> = (raw) => raw;
+
+function integer(min: number, max: number): Parser<number> {
+  return (raw, name) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    }
+    return n;
+  };
+}
+
+const boolean: Parser<boolean> = (raw, name) => {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+};
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "500ms", "30s", "15m", "12h", "7d", or a bare number of seconds. Returns milliseconds. */
+export const duration: Parser<number> = (raw, name) => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(raw);
+  if (!m) throw new ConfigError(`${name} must be a duration such as 30s, 15m, 12h or 7d (got "${raw}")`);
+  return Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? 's').toLowerCase()]!);
+};
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** "64mb", "512kb", or a bare number of bytes. */
+export const bytes: Parser<number> = (raw, name) => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(raw);
+  if (!m) throw new ConfigError(`${name} must be a size such as 512kb or 64mb (got "${raw}")`);
+  return Math.round(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]!);
+};
+
+const url: Parser<string> = (raw, name) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL (got "${raw}")`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
+  }
+  return parsed.href.replace(/\/+$/, '');
+};
+
+const list: Parser<string[] | null> = (raw) => {
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return items.length ? items : null;
+};
+
+const optional = <T>(p: Parser<T>): Parser<T | undefined> => (raw, name) => (raw === '' ? undefined : p(raw, name));
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+export const SETTINGS = {
+  host: setting({ flag: '--host <host>', env: 'RETOUCH_HOST', default: '127.0.0.1', parse: text, roles: API,
+    help: 'Address to listen on. Use 0.0.0.0 to accept connections from other machines.' }),
+  port: setting({ flag: '--port <port>', env: 'RETOUCH_PORT', default: '8000', parse: integer(0, 65535), roles: API,
+    help: 'TCP port to listen on (0 picks a free one).' }),
+  dataDir: setting({ flag: '--data-dir <dir>', env: 'RETOUCH_DATA_DIR', default: './.retouch', parse: text, roles: BOTH,
+    help: 'Where the SQLite database, the signing secret and the output files live.' }),
+  publicUrl: setting({ flag: '--public-url <url>', env: 'RETOUCH_PUBLIC_URL', default: undefined, parse: optional(url), roles: BOTH,
+    help: 'Base of the URLs handed to clients (status, result, outputs). Default: http://<host>:<port>.' }),
+  apiKey: setting({ flag: '--api-key <key>', env: 'RETOUCH_API_KEY', default: undefined, parse: optional(text), roles: API,
+    help: 'An extra API key accepted besides the stored ones (for a single-user setup).' }),
+  concurrency: setting({ flag: '--concurrency <n>', env: 'RETOUCH_CONCURRENCY', default: String(Math.max(1, Math.min(4, os.availableParallelism()))), parse: integer(1, 64), roles: WORKER,
+    help: 'Engine runs at once in this process.' }),
+  maxQueue: setting({ flag: '--max-queue <n>', env: 'RETOUCH_MAX_QUEUE', default: '1000', parse: integer(1, 10_000_000), roles: API,
+    help: 'Queued requests before submits are refused with 429001 and Retry-After.' }),
+  allowPrivateUrls: setting({ flag: '--allow-private-urls', env: 'RETOUCH_ALLOW_PRIVATE_URLS', default: 'false', parse: boolean, roles: WORKER,
+    help: 'Let image URLs point at loopback and private addresses (local testing only).' }),
+  allowedHosts: setting({ flag: '--allowed-hosts <list>', env: 'RETOUCH_ALLOWED_HOSTS', default: undefined, parse: list, roles: WORKER,
+    help: 'Comma-separated host names or patterns (*.example.com); when set, images are fetched only from these.' }),
+  fetchConnectTimeout: setting({ flag: '--fetch-connect-timeout <duration>', env: 'RETOUCH_FETCH_CONNECT_TIMEOUT', default: '5s', parse: duration, roles: WORKER,
+    help: 'Connect timeout when fetching an image URL.' }),
+  fetchFirstByteTimeout: setting({ flag: '--fetch-first-byte-timeout <duration>', env: 'RETOUCH_FETCH_FIRST_BYTE_TIMEOUT', default: '10s', parse: duration, roles: WORKER,
+    help: 'Time allowed for the response headers of an image URL.' }),
+  fetchTimeout: setting({ flag: '--fetch-timeout <duration>', env: 'RETOUCH_FETCH_TIMEOUT', default: '30s', parse: duration, roles: WORKER,
+    help: 'Total deadline for downloading one image.' }),
+  bodyLimit: setting({ flag: '--body-limit <size>', env: 'RETOUCH_BODY_LIMIT', default: '64mb', parse: bytes, roles: API,
+    help: 'Largest request body (JSON with data: URIs, or an upload).' }),
+  lease: setting({ flag: '--lease <duration>', env: 'RETOUCH_LEASE', default: '30s', parse: duration, roles: WORKER,
+    help: 'How long a worker holds a request without renewing; a dead worker\'s requests return to the queue after this.' }),
+  maxAttempts: setting({ flag: '--max-attempts <n>', env: 'RETOUCH_MAX_ATTEMPTS', default: '3', parse: integer(1, 100), roles: WORKER,
+    help: 'Times a request is started before it fails because its workers kept dying.' }),
+  retention: setting({ flag: '--retention <duration>', env: 'RETOUCH_RETENTION', default: '7d', parse: duration, roles: BOTH,
+    help: 'How long requests, outputs and uploads are kept; afterwards their ids answer 404001.' }),
+  urlTtl: setting({ flag: '--url-ttl <duration>', env: 'RETOUCH_URL_TTL', default: '7d', parse: duration, roles: BOTH,
+    help: 'Lifetime of the signed output URLs.' }),
+  shutdownGrace: setting({ flag: '--shutdown-grace <duration>', env: 'RETOUCH_SHUTDOWN_GRACE', default: '30s', parse: duration, roles: WORKER,
+    help: 'On SIGTERM/SIGINT, how long running requests may take to finish before they go back to the queue.' }),
+  logLevel: setting({ flag: '--log-level <level>', env: 'RETOUCH_LOG_LEVEL', default: 'info', roles: BOTH,
+    help: 'Log level of the JSON logs on stdout: fatal, error, warn, info, debug, trace or silent.',
+    parse: (raw, name) => {
+      const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+      if (!levels.includes(raw)) throw new ConfigError(`${name} must be one of ${levels.join(', ')} (got "${raw}")`);
+      return raw as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    },
+  }),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+type Parsed = { [K in SettingName]: ReturnType<(typeof SETTINGS)[K]['parse']> };
+
+export interface Config extends Omit<Parsed, 'publicUrl' | 'dataDir'> {
+  /** Absolute. */
+  dataDir: string;
+  /** Always set: derived from host and port when not given. */
+  publicUrl: string;
+}
+
+/**
+ * Resolves every setting: an explicit value (from a flag) wins over the environment, which wins
+ * over the default. Throws ConfigError naming the flag and the environment variable.
+ */
+export function resolveConfig(explicit: Partial<Record<SettingName, string>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS) as [SettingName, Setting<unknown>][]) {
+    const raw = explicit[key] ?? env[s.env] ?? s.default;
+    const name = `${s.flag.split(' ')[0]} / ${s.env}`;
+    out[key] = raw === undefined ? undefined : s.parse(raw, name);
+  }
+  const parsed = out as Parsed;
+  const host = parsed.host === '0.0.0.0' || parsed.host === '::' ? '127.0.0.1' : parsed.host;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  return {
+    ...parsed,
+    dataDir: path.resolve(parsed.dataDir),
+    publicUrl: parsed.publicUrl ?? `http://${hostInUrl}:${parsed.port}`,
+  };
+}
+
+export function settingsFor(role: Role): [SettingName, Setting<unknown>][] {
+  return (Object.entries(SETTINGS) as [SettingName, Setting<unknown>][]).filter(([, s]) => s.roles.includes(role));
+}

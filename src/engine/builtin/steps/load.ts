@@ -1,0 +1,16 @@
+import type { Step } from '../pipeline.js';
+import { decode } from '../raster.js';
+
+/**
+ * Decodes the references upright, in sRGB, 8 bits per channel. Transparent references are
+ * flattened onto white, as viewers show them; transparency in an output comes only from an edit
+ * that asks for it (a removed background).
+ */
+export const load: Step = {
+  name: 'load',
+  weight: 2,
+  async run(c) {
+    c.sources = await Promise.all(c.request.images.map((image) => decode(image.data, { flatten: true })));
+    c.canvases = c.sources.length ? [c.sources[0]!] : [];
+  },
+};

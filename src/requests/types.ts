@@ -1,0 +1,127 @@
+/**
+ * The request state machine and the store that keeps it. Every transition is one atomic store
+ * operation, guarded by the state it starts from (and, for a running request, by the lease owner),
+ * so that two actors racing for the same request can never both win.
+ *
+ *   in_queue ──claim──▶ in_progress ──complete──▶ completed
+ *      │  ▲                 │  │
+ *      │  └─release/expire──┘  └──fail──▶ failed   (also: lease expired too often)
+ *      └──cancel──▶ cancelled
+ */
+export type RequestStatus = 'in_queue' | 'in_progress' | 'completed' | 'failed' | 'cancelled';
+
+export const FINAL_STATUSES: ReadonlySet<RequestStatus> = new Set(['completed', 'failed', 'cancelled']);
+
+/** A file the engine produced, by its storage key. */
+export interface OutputFile {
+  key: string;
+  contentType: string;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+/** What a completed request produced, beside its files: what the engine did and did not do. */
+export interface RequestResult {
+  files: OutputFile[];
+  edits: unknown[];
+  warnings: string[];
+}
+
+/** Why a request failed; `message` is safe to show to its owner. */
+export interface RequestError {
+  code: string;
+  message: string;
+}
+
+export interface RequestRecord {
+  id: string;
+  accountId: string;
+  modelId: string;
+  status: RequestStatus;
+  /** 0..1 while in progress. */
+  progress: number;
+  /** Times a worker has started it. */
+  attempts: number;
+  /** Requests ahead of this one; only while in_queue. */
+  queuePosition: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** When retention deletes it (ms since epoch). */
+  expiresAt: number;
+  result: RequestResult | null;
+  error: RequestError | null;
+}
+
+export interface NewRequest {
+  id: string;
+  accountId: string;
+  modelId: string;
+  input: unknown;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A request a worker holds; the lease owner is the only one allowed to move it on. */
+export interface ClaimedRequest extends RequestRecord {
+  input: unknown;
+  leaseOwner: string;
+}
+
+export type CancelOutcome =
+  | { outcome: 'cancelled'; record: RequestRecord }
+  /** It was cancelled before: answer as the first time did. */
+  | { outcome: 'already_cancelled'; record: RequestRecord }
+  /** Running or finished: refused, and it stays as it was. */
+  | { outcome: 'not_cancellable'; record: RequestRecord }
+  | { outcome: 'not_found' };
+
+export interface ExpiredLeases {
+  /** Back in the queue for another attempt. */
+  requeued: string[];
+  /** Out of attempts: now failed. */
+  failed: string[];
+}
+
+export interface WorkerHeartbeat {
+  id: string;
+  /** Free-form: pid, host, concurrency. */
+  info: Record<string, unknown>;
+}
+
+/**
+ * The store and queue. The SQLite implementation is the embedded default; a Redis one is planned,
+ * and both must pass test/requests/store.suite.ts.
+ */
+export interface RequestStore {
+  /** Adds a request at the back of the queue; throws QueueFullError when `maxQueue` are waiting. */
+  enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<RequestRecord>;
+  /** The request with its queue position; undefined when unknown or deleted. */
+  get(id: string): Promise<RequestRecord | undefined>;
+  cancel(id: string, now: number): Promise<CancelOutcome>;
+
+  /** Takes the oldest queued request and leases it to `owner` until now + leaseMs. */
+  claim(owner: string, leaseMs: number, now: number): Promise<ClaimedRequest | undefined>;
+  /** Extends the lease; false when the lease was lost (expired and taken back, or cancelled). */
+  renewLease(id: string, owner: string, leaseMs: number, now: number): Promise<boolean>;
+  setProgress(id: string, owner: string, progress: number): Promise<boolean>;
+  complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean>;
+  fail(id: string, owner: string, error: RequestError, now: number): Promise<boolean>;
+  /** Gives a request back to the queue without counting the attempt (graceful shutdown). */
+  release(id: string, owner: string): Promise<boolean>;
+  /** Requests whose worker stopped renewing go back to the queue, or fail after `maxAttempts`. */
+  recoverExpiredLeases(now: number, maxAttempts: number): Promise<ExpiredLeases>;
+
+  /** Deletes requests past their retention; returns their ids so that their files can go too. */
+  deleteExpired(now: number, limit: number): Promise<string[]>;
+  countByStatus(): Promise<Record<RequestStatus, number>>;
+
+  heartbeat(worker: WorkerHeartbeat, now: number): Promise<void>;
+  removeWorker(id: string): Promise<void>;
+  /** Workers that sent a heartbeat since `since`. */
+  liveWorkers(since: number): Promise<WorkerHeartbeat[]>;
+  /** Cheap round trip proving the store answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,121 @@
+/**
+ * The composition root: builds every part from the configuration and wires them together. The
+ * commands (serve, api, worker) and the tests start the same runtime with different roles.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import sharp from 'sharp';
+import { buildApp } from './api/app.js';
+import type { Config } from './config.js';
+import { openDatabase, type SqliteDatabase } from './db/sqlite.js';
+import { BuiltinEngine } from './engine/builtin/index.js';
+import type { Engine } from './engine/types.js';
+import { defaultInputPolicy } from './inputs/policy.js';
+import type { InputPolicy, LocalSourceReader } from './inputs/types.js';
+import { KeyStore } from './keys/store.js';
+import { MODELS } from './models/catalogue.js';
+import type { ModelDefinition } from './models/types.js';
+import { SqliteRequestStore } from './requests/sqlite/store.js';
+import type { RequestStore } from './requests/types.js';
+import { LocalStorage } from './storage/local/storage.js';
+import { Maintenance } from './worker/maintenance.js';
+import { HEARTBEAT_MS, Worker } from './worker/worker.js';
+
+export interface Roles {
+  api: boolean;
+  worker: boolean;
+}
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  db: SqliteDatabase;
+  store: RequestStore;
+  keys: KeyStore;
+  storage: LocalStorage;
+  app?: FastifyInstance;
+  worker?: Worker;
+  maintenance?: Maintenance;
+  /** Stops taking work, lets running requests finish within the grace period, closes the store. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  /** Tests swap in an engine that waits or fails on cue. */
+  engine?: Engine;
+}
+
+export function openStores(config: Config): { db: SqliteDatabase; store: SqliteRequestStore; keys: KeyStore } {
+  const db = openDatabase(path.join(config.dataDir, 'retouch.db'));
+  return { db, store: new SqliteRequestStore(db), keys: new KeyStore(db, { envKey: config.apiKey }) };
+}
+
+export function inputPolicyFor(config: Config): (model: ModelDefinition) => InputPolicy {
+  const base = defaultInputPolicy();
+  return (model) => ({
+    ...base,
+    ...model.imageRules,
+    allowPrivateUrls: config.allowPrivateUrls,
+    allowedHosts: config.allowedHosts ?? null,
+    connectTimeoutMs: config.fetchConnectTimeout,
+    firstByteTimeoutMs: config.fetchFirstByteTimeout,
+    totalTimeoutMs: config.fetchTimeout,
+  });
+}
+
+export async function createRuntime(config: Config, roles: Roles, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const { db, store, keys } = openStores(config);
+  const storage = new LocalStorage(config.dataDir, () => config.publicUrl);
+  const runtime: Runtime = { config, log, db, store, keys, storage, close: async () => undefined };
+
+  if (roles.worker) {
+    // libvips defaults to one thread on glibc; an engine run should use the cores it is given.
+    sharp.concurrency(os.availableParallelism());
+    const localSource: LocalSourceReader = (url) => {
+      const key = storage.keyOfSignedUrl(url, Date.now());
+      return key ? storage.read(key) : undefined;
+    };
+    const engine: Engine = overrides.engine ?? new BuiltinEngine();
+    await engine.warmUp?.();
+    runtime.worker = new Worker(
+      { store, models: MODELS, log, engine, storage, inputPolicy: inputPolicyFor(config), localSource },
+      { concurrency: config.concurrency, leaseMs: config.lease },
+    );
+    runtime.maintenance = new Maintenance(
+      { store, storage, log, onRequeued: () => runtime.worker?.wake() },
+      { maxAttempts: config.maxAttempts, leaseCheckMs: Math.max(250, Math.min(5_000, Math.floor(config.lease / 2))) },
+    );
+  }
+
+  if (roles.api) {
+    runtime.app = await buildApp(
+      {
+        config,
+        store,
+        keys,
+        storage,
+        models: MODELS,
+        onEnqueued: () => runtime.worker?.wake(),
+        workersAlive: async () => (await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).length > 0,
+      },
+      { logger: log },
+    );
+  }
+
+  runtime.close = async () => {
+    await runtime.app?.close();
+    runtime.maintenance?.stop();
+    await runtime.worker?.stop(config.shutdownGrace);
+    await store.close();
+    db.close();
+  };
+  return runtime;
+}
+
+/** Starts the worker and maintenance loops of a runtime built with the worker role. */
+export function startBackground(runtime: Runtime): void {
+  runtime.maintenance?.start();
+  runtime.worker?.start();
+}

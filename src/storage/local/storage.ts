@@ -1,0 +1,92 @@
+/**
+ * Files on the local disk under `<data dir>/files`, served by the API at `/files/<key>` with a
+ * signature in the query string.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { contentTypeOf, isValidKey, type FileStorage, type OpenedFile } from '../types.js';
+import { UrlSigner } from './signer.js';
+
+export const FILES_ROUTE_PREFIX = '/files/';
+
+export class LocalStorage implements FileStorage {
+  private readonly root: string;
+
+  constructor(
+    dataDir: string,
+    /** Read on every call: the public URL is only known once the server listens on port 0. */
+    private readonly publicUrl: () => string,
+    private readonly signer: UrlSigner = UrlSigner.fromDataDir(dataDir),
+  ) {
+    this.root = path.join(dataDir, 'files');
+    fs.mkdirSync(this.root, { recursive: true });
+  }
+
+  /** Maps a key to its file, refusing anything that could leave the root. */
+  private pathOf(key: string): string {
+    if (!isValidKey(key)) throw new Error(`Invalid storage key: ${JSON.stringify(key.slice(0, 100))}`);
+    const file = path.resolve(this.root, key);
+    if (!file.startsWith(this.root + path.sep)) throw new Error('Storage key escapes the root');
+    return file;
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    const file = this.pathOf(key);
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    // Write aside and rename: a reader never sees half a file, and a crash leaves no partial one.
+    const tmp = `${file}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+    await fsp.writeFile(tmp, data);
+    await fsp.rename(tmp, file);
+  }
+
+  async read(key: string): Promise<Buffer> {
+    return fsp.readFile(this.pathOf(key));
+  }
+
+  async open(key: string): Promise<OpenedFile | undefined> {
+    if (!isValidKey(key)) return undefined;
+    const file = this.pathOf(key);
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const { size } = await handle.stat();
+    return { stream: handle.createReadStream(), size, contentType: contentTypeOf(key) };
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    if (!/^(outputs|uploads)\/[A-Za-z0-9_-]{1,64}$/.test(prefix)) throw new Error(`Invalid storage prefix: ${prefix}`);
+    await fsp.rm(path.join(this.root, prefix), { recursive: true, force: true });
+  }
+
+  signedUrl(key: string, expiresAt: number): string {
+    const expires = Math.floor(expiresAt / 1000);
+    return `${this.publicUrl()}${FILES_ROUTE_PREFIX}${key}?expires=${expires}&signature=${this.signer.sign(key, expires)}`;
+  }
+
+  /** For the files route: is this a valid, unexpired signature for this key? */
+  verify(key: string, expires: string | undefined, signature: string | undefined, now: number): boolean {
+    if (!isValidKey(key) || !expires || !signature || !/^\d{1,12}$/.test(expires)) return false;
+    return this.signer.verify(key, Number(expires), signature, now);
+  }
+
+  keyOfSignedUrl(url: string, now: number): string | undefined {
+    const base = this.publicUrl() + FILES_ROUTE_PREFIX;
+    if (!url.startsWith(base)) return undefined;
+    let parsed: URL;
+    let key: string;
+    try {
+      parsed = new URL(url);
+      key = decodeURIComponent(url.slice(base.length).split('?')[0] ?? '');
+    } catch {
+      return undefined;
+    }
+    const ok = this.verify(key, parsed.searchParams.get('expires') ?? undefined, parsed.searchParams.get('signature') ?? undefined, now);
+    return ok ? key : undefined;
+  }
+}

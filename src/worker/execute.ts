@@ -1,0 +1,58 @@
+/**
+ * Runs one claimed request: fetch and check its images, run the engine, store the outputs. Returns
+ * what the request produced; throws what went wrong (a PublicError when it is the request's fault).
+ */
+import type { Logger } from 'pino';
+import type { Engine } from '../engine/types.js';
+import type { InputPolicy, LocalSourceReader } from '../inputs/types.js';
+import { loadImages } from '../inputs/load.js';
+import type { ModelDefinition } from '../models/types.js';
+import type { ClaimedRequest, OutputFile, RequestResult } from '../requests/types.js';
+import type { FileStorage } from '../storage/types.js';
+
+export interface ExecuteDeps {
+  engine: Engine;
+  storage: FileStorage;
+  inputPolicy: (model: ModelDefinition) => InputPolicy;
+  localSource: LocalSourceReader;
+}
+
+/** Shares of the progress bar: fetching, then the engine, then storing. */
+const FETCH_SHARE = 0.1;
+const ENGINE_SHARE = 0.85;
+
+export async function executeRequest(
+  claimed: ClaimedRequest,
+  model: ModelDefinition,
+  deps: ExecuteDeps,
+  run: { signal: AbortSignal; progress: (fraction: number) => void; log: Logger },
+): Promise<RequestResult> {
+  const input = claimed.input as Record<string, unknown>;
+  const images = await loadImages(model.imageUrls(input), deps.inputPolicy(model), {
+    signal: run.signal,
+    localSource: deps.localSource,
+  });
+  run.progress(FETCH_SHARE);
+
+  const result = await deps.engine.run(model.toEditRequest(input, images), {
+    signal: run.signal,
+    progress: (f) => run.progress(FETCH_SHARE + ENGINE_SHARE * Math.min(1, Math.max(0, f))),
+    log: run.log,
+  });
+  run.signal.throwIfAborted();
+
+  const files: OutputFile[] = await Promise.all(
+    result.images.map(async (image, i) => {
+      const key = `outputs/${claimed.id}/${i}.${image.format === 'png' ? 'png' : 'jpg'}`;
+      await deps.storage.put(key, image.data);
+      return {
+        key,
+        contentType: image.format === 'png' ? 'image/png' : 'image/jpeg',
+        width: image.width,
+        height: image.height,
+        bytes: image.data.length,
+      };
+    }),
+  );
+  return { files, edits: result.edits, warnings: result.warnings };
+}

@@ -1,0 +1,191 @@
+/**
+ * The worker loop: claims queued requests up to its concurrency, keeps each one's lease alive while
+ * the engine runs, and records the outcome. A worker that dies simply stops renewing; the
+ * maintenance loop of any live process puts its requests back in the queue.
+ */
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Logger } from 'pino';
+import { PublicError } from '../errors.js';
+import type { ModelDefinition } from '../models/types.js';
+import type { ClaimedRequest, RequestStore } from '../requests/types.js';
+import { executeRequest, type ExecuteDeps } from './execute.js';
+
+export interface WorkerOptions {
+  concurrency: number;
+  leaseMs: number;
+  /** How often to look for work when nobody wakes us (requests submitted by another process). */
+  pollMs?: number;
+  heartbeatMs?: number;
+}
+
+export interface WorkerDeps extends ExecuteDeps {
+  store: RequestStore;
+  models: ReadonlyMap<string, ModelDefinition<any>>;
+  log: Logger;
+}
+
+interface Job {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/** Why a job was aborted; decides who moves the request on. */
+class LeaseLost extends Error {}
+class ShuttingDown extends Error {}
+
+export const HEARTBEAT_MS = 5_000;
+const PROGRESS_WRITE_MS = 250;
+
+export class Worker {
+  readonly id = `wrk_${os.hostname().slice(0, 24)}_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+  private readonly jobs = new Map<string, Job>();
+  private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  private pumping = false;
+  private wakeAgain = false;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly log: Logger;
+
+  constructor(private readonly deps: WorkerDeps, private readonly options: WorkerOptions) {
+    this.log = deps.log.child({ worker: this.id });
+  }
+
+  get running(): number {
+    return this.jobs.size;
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    const heartbeat = () =>
+      this.deps.store
+        .heartbeat({ id: this.id, info: { pid: process.pid, host: os.hostname(), concurrency: this.options.concurrency, running: this.jobs.size } }, Date.now())
+        .catch((err) => this.log.error({ err }, 'heartbeat failed'));
+    void heartbeat();
+    this.timers.push(setInterval(heartbeat, this.options.heartbeatMs ?? HEARTBEAT_MS));
+    this.timers.push(setInterval(() => this.wake(), this.options.pollMs ?? 500));
+    this.log.info({ concurrency: this.options.concurrency }, 'worker started');
+    this.wake();
+  }
+
+  /** Looks for work now (called after an in-process submit, and after each job). */
+  wake(): void {
+    if (this.pumping) {
+      this.wakeAgain = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      do {
+        this.wakeAgain = false;
+        while (this.state === 'running' && this.jobs.size < this.options.concurrency) {
+          const claimed = await this.deps.store.claim(this.id, this.options.leaseMs, Date.now());
+          if (!claimed) break;
+          this.begin(claimed);
+        }
+      } while (this.wakeAgain && this.state === 'running');
+    } catch (err) {
+      this.log.error({ err }, 'claiming failed');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private begin(claimed: ClaimedRequest): void {
+    const { store } = this.deps;
+    const controller = new AbortController();
+    const log = this.log.child({ request_id: claimed.id, attempt: claimed.attempts });
+    const renew = setInterval(() => {
+      store.renewLease(claimed.id, this.id, this.options.leaseMs, Date.now()).then(
+        (held) => held || controller.abort(new LeaseLost('lease lost')),
+        (err) => log.error({ err }, 'lease renewal failed'),
+      );
+    }, Math.max(50, Math.floor(this.options.leaseMs / 3)));
+
+    let lastWrite = 0;
+    const progress = (fraction: number) => {
+      const now = Date.now();
+      if (now - lastWrite < PROGRESS_WRITE_MS) return;
+      lastWrite = now;
+      store.setProgress(claimed.id, this.id, fraction).catch((err) => log.warn({ err }, 'progress write failed'));
+    };
+
+    const done = (async () => {
+      const started = performance.now();
+      log.info({ model: claimed.modelId }, 'request started');
+      try {
+        const model = this.deps.models.get(claimed.modelId);
+        if (!model) throw new PublicError(500, 500001, `This server no longer runs the model ${claimed.modelId}.`);
+        const result = await executeRequest(claimed, model, this.deps, { signal: controller.signal, progress, log });
+        const completed = await store.complete(claimed.id, this.id, result, Date.now());
+        if (completed) log.info({ ms: Math.round(performance.now() - started), outputs: result.files.length }, 'request completed');
+        else log.warn('request finished after its lease was lost; another attempt owns it');
+      } catch (err) {
+        await this.recordFailure(claimed, controller.signal, err, log);
+      } finally {
+        clearInterval(renew);
+        this.jobs.delete(claimed.id);
+        this.wake();
+      }
+    })();
+    this.jobs.set(claimed.id, { controller, done });
+  }
+
+  private async recordFailure(claimed: ClaimedRequest, signal: AbortSignal, err: unknown, log: Logger): Promise<void> {
+    if (signal.aborted) {
+      // Whoever aborted moves the request on: a lost lease belongs to someone else now, and a
+      // shutdown has already put it back in the queue.
+      log.warn({ reason: (signal.reason as Error)?.message }, 'request abandoned');
+      return;
+    }
+    const now = Date.now();
+    if (err instanceof PublicError) {
+      const code = (err as PublicError & { reason?: string }).reason ?? 'invalid_request';
+      log.info({ code }, err.message);
+      await this.deps.store.fail(claimed.id, this.id, { code, message: err.message }, now);
+      return;
+    }
+    log.error({ err }, 'request failed with an internal error');
+    await this.deps.store.fail(
+      claimed.id,
+      this.id,
+      { code: 'internal_error', message: `The request could not be processed because of an internal error (request ${claimed.id}).` },
+      now,
+    );
+  }
+
+  /**
+   * Stops taking work, lets running requests finish for up to `graceMs`, then puts the unfinished
+   * ones back in the queue without counting the attempt.
+   */
+  async stop(graceMs: number): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    for (const t of this.timers) clearInterval(t);
+    const all = () => Promise.allSettled([...this.jobs.values()].map((j) => j.done));
+    if (this.jobs.size) {
+      this.log.info({ running: this.jobs.size, grace_ms: graceMs }, 'waiting for running requests');
+      const finished = await Promise.race([all().then(() => true), delay(graceMs).then(() => false)]);
+      if (!finished) {
+        for (const [id, job] of this.jobs) {
+          job.controller.abort(new ShuttingDown('shutting down'));
+          const released = await this.deps.store.release(id, this.id);
+          this.log.warn({ request_id: id, released }, 'request returned to the queue');
+        }
+        // The engine notices the abort between steps; don't wait on a step that can't be interrupted.
+        await Promise.race([all(), delay(5_000)]);
+      }
+    }
+    await this.deps.store.removeWorker(this.id).catch(() => undefined);
+    this.state = 'stopped';
+    this.log.info('worker stopped');
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
