@@ -1,0 +1,43 @@
+/** `retouch` as a user runs it: a child process of the built CLI (run `npm run build` first; `npm test` does). */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { BIN } from './paths.js';
+
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>;
+}
+
+export function retouch(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts `retouch serve` on a free port and waits until it listens. */
+export async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, RETOUCH_API_KEY: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}\n${err}`)), 20_000);
+    const check = () => {
+      const line = out.split('\n').find((l) => l.includes('"public_url"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line).public_url);
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => reject(new Error(`serve exited:\n${out}\n${err}`)));
+  });
+  return { child, url, stdout: () => out, stderr: () => err, exited };
+}
