@@ -20,6 +20,17 @@ import { ErrorEnvelope } from './schemas.js';
 
 const VERSION = '0.1.0';
 
+/**
+ * Request ids: unique within the process and cheap (a random process prefix and a counter), unlike
+ * a random UUID per request on the hot path.
+ */
+const ID_PREFIX = crypto.randomBytes(4).toString('hex');
+let idCounter = 0;
+function nextRequestId(): string {
+  idCounter = (idCounter + 1) % 0xffffffff;
+  return ID_PREFIX + idCounter.toString(16).padStart(8, '0');
+}
+
 export interface AppOptions {
   logger: Logger;
 }
@@ -29,7 +40,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     loggerInstance: options.logger as FastifyServerOptions['loggerInstance'],
     bodyLimit: deps.config.bodyLimit,
     // Our own ids, never the client's: they go into logs and error bodies.
-    genReqId: () => crypto.randomBytes(8).toString('hex'),
+    genReqId: nextRequestId,
     requestIdHeader: false,
     // One access line per request (the onResponse hook below) instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'req_id', disableRequestLogging: true }),
@@ -50,15 +61,27 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     },
   });
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
-    // The path only: query strings carry file signatures.
-    request.log.info(
-      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request done',
-    );
+  app.addHook('onResponse', (request, reply, done) => {
+    // Polls are most of the traffic and say little: successful reads log at debug, the rest at info.
+    const level = reply.statusCode < 400 && (request.method === 'GET' || request.method === 'HEAD') ? 'debug' : 'info';
+    if (options.logger.isLevelEnabled(level)) {
+      request.log[level](
+        {
+          method: request.method,
+          // The path only: query strings carry file signatures.
+          path: request.url.split('?')[0],
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+          account: request.principal?.accountId,
+        },
+        'request done',
+      );
+    }
+    done();
   });
 
   app.addSchema(ErrorEnvelope);

@@ -29,7 +29,7 @@ export async function startServer(
   options: { settings?: Partial<Record<SettingName, string>>; engine?: Engine; worker?: boolean; dataDir?: string } = {},
 ): Promise<TestServer> {
   const config = resolveConfig(
-    { port: '0', host: '127.0.0.1', dataDir: options.dataDir ?? tempDir(), allowPrivateUrls: 'true', logLevel: 'info', ...options.settings },
+    { port: '0', host: '127.0.0.1', dataDir: options.dataDir ?? tempDir(), allowPrivateUrls: 'true', logLevel: 'debug', ...options.settings },
     {},
   );
   const logs: string[] = [];

@@ -24,7 +24,6 @@ export function requireApiKey(app: FastifyInstance, keys: KeyStore): void {
     const principal = keys.authenticate(token);
     if (!principal) throw new UnauthorizedError('Invalid or revoked API key.');
     request.principal = principal;
-    request.log = request.log.child({ account: principal.accountId });
   });
 }
 

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// `npm run bench`: figures that are only meaningful as ratios against a baseline measured in the same
+// run on the same machine. Load comes from wrk (Debian's package; installed when missing).
+//
+//   1. status polls/s: retouch (API role, real SQLite) vs a bare node:http server with the same JSON
+//   2. submits/s: the same pair, with a real body (image URL + prompt)
+//   3. one 2048x2048 request end to end through `retouch serve`, and the engine alone
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = process.env.BENCH_SECONDS ?? '8';
+const CONNECTIONS = '32';
+
+function ensureWrk() {
+  if (spawnSync('sh', ['-c', 'command -v wrk']).status === 0) return;
+  console.error('installing wrk (apt-get install wrk)…');
+  execFileSync('sh', ['-c', 'apt-get install -y wrk >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y wrk >/dev/null)'], { stdio: 'inherit' });
+}
+
+function startProcess(args, env = {}) {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.includes('"public_url"'));
+      if (line) resolve({ child, url: JSON.parse(line).public_url, stderr: () => err });
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
+  });
+}
+
+function wrk(url, { method = 'GET', body, headers = {} } = {}) {
+  const script = path.join(os.tmpdir(), `retouch-wrk-${process.pid}.lua`);
+  const lines = [`wrk.method = ${JSON.stringify(method)}`];
+  for (const [k, v] of Object.entries(headers)) lines.push(`wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`);
+  if (body) lines.push(`wrk.body = ${JSON.stringify(body)}`);
+  // Count non-2xx answers: a fast error is not a throughput.
+  lines.push('bad = 0', 'response = function(status) if status >= 300 then bad = bad + 1 end end');
+  lines.push('done = function(summary) io.write(string.format("\\nBAD %d\\n", bad)) end');
+  fs.writeFileSync(script, lines.join('\n'));
+  const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+  const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1];
+  const bad = Number(/BAD (\d+)/.exec(out)?.[1] ?? 0);
+  if (bad > 0) throw new Error(`${bad} non-2xx answers from ${url}:\n${out}`);
+  return { rps, p99 };
+}
+
+function newKey(dataDir) {
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'bin/retouch.js'), 'keys', 'create', '--json', '--data-dir', dataDir], { encoding: 'utf8' });
+  return JSON.parse(out).key;
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+async function apiBenchmarks() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'retouch-bench-'));
+  const key = newKey(dataDir);
+  const baseline = await startProcess([path.join(ROOT, 'bench/baseline-server.mjs')]);
+  const retouch = await startProcess(
+    [path.join(ROOT, 'bin/retouch.js'), 'api', '--port', '0', '--data-dir', dataDir, '--max-queue', '10000000'],
+    // The access log is part of the cost, written to a pipe as in production.
+    { RETOUCH_LOG_LEVEL: 'info' },
+  );
+  retouch.child.stdout.resume();
+  try {
+    const body = JSON.stringify({ image_urls: ['https://images.example.com/a.jpg'], prompt: 'make it brighter and warmer' });
+    const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const submitted = await (await fetch(`${retouch.url}/v1/models/bytedance/dreamina-4-0/edit`, { method: 'POST', headers: auth, body })).json();
+
+    // Warm both servers (JIT, SQLite page cache).
+    for (const url of [baseline.url, `${retouch.url}/v1/requests/${submitted.request_id}/status`]) {
+      execFileSync('wrk', ['-t1', '-c8', '-d1s', '-H', `authorization: Bearer ${key}`, url], { stdio: 'ignore' });
+    }
+    const statusBare = wrk(`${baseline.url}/status`);
+    const statusRetouch = wrk(`${retouch.url}/v1/requests/${submitted.request_id}/status`, { headers: auth });
+    const submitBare = wrk(`${baseline.url}/submit`, { method: 'POST', body, headers: auth });
+    const submitRetouch = wrk(`${retouch.url}/v1/models/bytedance/dreamina-4-0/edit`, { method: 'POST', body, headers: auth });
+    return { statusBare, statusRetouch, submitBare, submitRetouch };
+  } finally {
+    baseline.child.kill();
+    retouch.child.kill();
+  }
+}
+
+async function endToEnd() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'retouch-bench-'));
+  const key = newKey(dataDir);
+  const server = await startProcess([path.join(ROOT, 'bin/retouch.js'), 'serve', '--port', '0', '--data-dir', dataDir], { RETOUCH_LOG_LEVEL: 'warn' });
+  server.child.stdout.resume();
+  try {
+    const sharp = (await import('sharp')).default;
+    const photo = await sharp(path.join(ROOT, 'test/fixtures/photos/coffee.png')).resize(2000, 1333).jpeg({ quality: 90 }).toBuffer();
+    const body = JSON.stringify({ image_urls: [`data:image/jpeg;base64,${photo.toString('base64')}`], prompt: 'make it brighter' });
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const times = [];
+    for (let i = 0; i < 4; i++) {
+      const started = performance.now();
+      const { request_id } = await (await fetch(`${server.url}/v1/models/bytedance/dreamina-4-0/edit`, { method: 'POST', headers, body })).json();
+      for (;;) {
+        const r = await (await fetch(`${server.url}/v1/requests/${request_id}/result`, { headers })).json();
+        if (r.status === 'completed') break;
+        if (r.status !== 'in_queue' && r.status !== 'in_progress') throw new Error(JSON.stringify(r));
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      times.push(performance.now() - started);
+    }
+    // The first run pays for warm-up; report the median of the rest.
+    const warm = times.slice(1).sort((a, b) => a - b);
+    return { first: times[0], median: warm[Math.floor(warm.length / 2)] };
+  } finally {
+    server.child.kill();
+  }
+}
+
+ensureWrk();
+console.log(`retouch bench: ${os.cpus().length} cores, Node ${process.version}, wrk ${CONNECTIONS} connections × ${DURATION}s\n`);
+const api = await apiBenchmarks();
+const ratio = (a, b) => (a.rps / b.rps).toFixed(2);
+console.log('API (retouch api, SQLite) against a bare node:http server with the same JSON:');
+console.log(`  status polls/s  retouch ${fmt(api.statusRetouch.rps).padStart(7)}  bare ${fmt(api.statusBare.rps).padStart(7)}  ratio ${ratio(api.statusRetouch, api.statusBare)}  (aim ≥ 0.6)  p99 ${api.statusRetouch.p99}`);
+console.log(`  submits/s       retouch ${fmt(api.submitRetouch.rps).padStart(7)}  bare ${fmt(api.submitBare.rps).padStart(7)}  ratio ${ratio(api.submitRetouch, api.submitBare)}  (aim ≥ 3,000/s)  p99 ${api.submitRetouch.p99}`);
+const e2e = await endToEnd();
+console.log('\nOne 2048x2048 request end to end (submit → poll → completed), `retouch serve`, 2000x1333 JPEG in:');
+console.log(`  first ${fmt(e2e.first)} ms, then median ${fmt(e2e.median)} ms`);
