@@ -12,7 +12,7 @@ import type { Config } from './config.js';
 import { openDatabase, type SqliteDatabase } from './db/sqlite.js';
 import { BuiltinEngine } from './engine/builtin/index.js';
 import type { Engine } from './engine/types.js';
-import { defaultInputPolicy } from './inputs/policy.js';
+import { defaultInputPolicy, validateInputPolicy } from './inputs/policy.js';
 import type { InputPolicy, LocalSourceReader } from './inputs/types.js';
 import { KeyStore } from './keys/store.js';
 import { MODELS } from './models/catalogue.js';
@@ -54,7 +54,7 @@ export function openStores(config: Config): { db: SqliteDatabase; store: SqliteR
 
 export function inputPolicyFor(config: Config): (model: ModelDefinition) => InputPolicy {
   const base = defaultInputPolicy();
-  return (model) => ({
+  const policyOf = (model: ModelDefinition): InputPolicy => ({
     ...base,
     ...model.imageRules,
     allowPrivateUrls: config.allowPrivateUrls,
@@ -63,6 +63,9 @@ export function inputPolicyFor(config: Config): (model: ModelDefinition) => Inpu
     firstByteTimeoutMs: config.fetchFirstByteTimeout,
     totalTimeoutMs: config.fetchTimeout,
   });
+  // A bad combination of settings stops the start, not the first request.
+  for (const model of MODELS.values()) validateInputPolicy(policyOf(model));
+  return policyOf;
 }
 
 export async function createRuntime(config: Config, roles: Roles, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
