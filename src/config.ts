@@ -127,6 +127,12 @@ export const SETTINGS = {
     help: 'Lifetime of the signed output URLs.' }),
   shutdownGrace: setting({ flag: '--shutdown-grace <duration>', env: 'RETOUCH_SHUTDOWN_GRACE', default: '30s', parse: duration, roles: WORKER,
     help: 'On SIGTERM/SIGINT, how long running requests may take to finish before they go back to the queue.' }),
+  webhookRetryFor: setting({ flag: '--webhook-retry-for <duration>', env: 'RETOUCH_WEBHOOK_RETRY_FOR', default: '24h', parse: duration, roles: WORKER,
+    help: 'How long an undelivered webhook is retried before it is given up.' }),
+  webhookRetryDelay: setting({ flag: '--webhook-retry-delay <duration>', env: 'RETOUCH_WEBHOOK_RETRY_DELAY', default: '5s', parse: duration, roles: WORKER,
+    help: 'Wait before the first webhook retry; each next one waits twice as long, up to an hour.' }),
+  webhookTimeout: setting({ flag: '--webhook-timeout <duration>', env: 'RETOUCH_WEBHOOK_TIMEOUT', default: '10s', parse: duration, roles: WORKER,
+    help: 'Time a webhook receiver has to answer.' }),
   logLevel: setting({ flag: '--log-level <level>', env: 'RETOUCH_LOG_LEVEL', default: 'info', roles: BOTH,
     help: 'Log level of the JSON logs on stdout: fatal, error, warn, info, debug, trace or silent.',
     parse: (raw, name) => {

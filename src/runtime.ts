@@ -12,6 +12,8 @@ import type { Config } from './config.js';
 import { openDatabase, type SqliteDatabase } from './db/sqlite.js';
 import { BuiltinEngine } from './engine/builtin/index.js';
 import type { Engine } from './engine/types.js';
+import { forbiddenRange } from './inputs/address.js';
+import { systemLookup, type DialHooks } from './inputs/dial.js';
 import { defaultInputPolicy, validateInputPolicy } from './inputs/policy.js';
 import type { InputPolicy, LocalSourceReader } from './inputs/types.js';
 import { KeyStore } from './keys/store.js';
@@ -20,6 +22,7 @@ import type { ModelDefinition } from './models/types.js';
 import { SqliteRequestStore } from './requests/sqlite/store.js';
 import type { RequestStore } from './requests/types.js';
 import { LocalStorage } from './storage/local/storage.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { Maintenance } from './worker/maintenance.js';
 import { HEARTBEAT_MS, Worker } from './worker/worker.js';
 
@@ -38,6 +41,7 @@ export interface Runtime {
   app?: FastifyInstance;
   worker?: Worker;
   maintenance?: Maintenance;
+  webhooks?: WebhookDispatcher;
   /** Stops taking work, lets running requests finish within the grace period, closes the store. */
   close(): Promise<void>;
 }
@@ -45,6 +49,9 @@ export interface Runtime {
 export interface RuntimeOverrides {
   /** Tests swap in an engine that waits or fails on cue. */
   engine?: Engine;
+  /** Tests pin where outgoing connections may go. */
+  dialHooks?: DialHooks;
+  streamKeepAliveMs?: number;
 }
 
 export function openStores(config: Config): { db: SqliteDatabase; store: SqliteRequestStore; keys: KeyStore } {
@@ -86,6 +93,26 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
       { store, models: MODELS, log, engine, storage, inputPolicy: inputPolicyFor(config), localSource },
       { concurrency: config.concurrency, leaseMs: config.lease },
     );
+    runtime.webhooks = new WebhookDispatcher(
+      {
+        store,
+        keys,
+        storage,
+        log,
+        // Webhooks obey the address rule of image URLs, but not the image host allow-list.
+        policy: { ...defaultInputPolicy(), allowPrivateUrls: config.allowPrivateUrls, allowedHosts: null },
+        hooks: overrides.dialHooks ?? { lookup: systemLookup, addressRule: forbiddenRange },
+      },
+      {
+        retryForMs: config.webhookRetryFor,
+        firstDelayMs: config.webhookRetryDelay,
+        maxDelayMs: 3_600_000,
+        timeoutMs: config.webhookTimeout,
+        concurrency: 8,
+        pollMs: Math.min(1_000, config.webhookRetryDelay),
+        urlTtlMs: config.urlTtl,
+      },
+    );
     runtime.maintenance = new Maintenance(
       { store, storage, log, onRequeued: () => runtime.worker?.wake() },
       { maxAttempts: config.maxAttempts, leaseCheckMs: Math.max(250, Math.min(5_000, Math.floor(config.lease / 2))) },
@@ -103,14 +130,14 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         onEnqueued: () => runtime.worker?.wake(),
         workersAlive: async () => (await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).length > 0,
       },
-      { logger: log },
+      { logger: log, streamKeepAliveMs: overrides.streamKeepAliveMs },
     );
   }
 
   runtime.close = async () => {
     await runtime.app?.close();
     runtime.maintenance?.stop();
-    await runtime.worker?.stop(config.shutdownGrace);
+    await Promise.all([runtime.worker?.stop(config.shutdownGrace), runtime.webhooks?.stop()]);
     await store.close();
     db.close();
   };
@@ -120,5 +147,6 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
 /** Starts the worker and maintenance loops of a runtime built with the worker role. */
 export function startBackground(runtime: Runtime): void {
   runtime.maintenance?.start();
+  runtime.webhooks?.start();
   runtime.worker?.start();
 }

@@ -8,15 +8,17 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Ajv } from 'ajv';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
-import { imageUriProblem } from './validation.js';
+import { imageUriProblem, webhookUrlProblem } from './validation.js';
 import type { ApiDeps } from './context.js';
 import { requireApiKey } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
-import { catalogueRoutes, submitRoutes } from './routes/models.js';
+import { catalogueRoutes } from './routes/models.js';
+import { streamRoutes } from './routes/stream.js';
+import { submitRoutes } from './routes/submit.js';
 import { requestRoutes } from './routes/requests.js';
-import { ErrorEnvelope } from './schemas.js';
+import { ErrorEnvelope } from '../contract/schemas.js';
 
 const VERSION = '0.1.0';
 
@@ -33,6 +35,8 @@ function nextRequestId(): string {
 
 export interface AppOptions {
   logger: Logger;
+  /** Tests shorten the server-sent-events keep-alive. */
+  streamKeepAliveMs?: number;
 }
 
 export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<FastifyInstance> {
@@ -54,7 +58,10 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
         // One detail entry per broken rule, with the offending value at hand for its message.
         allErrors: true,
         verbose: true,
-        formats: { image_uri: (value: string) => imageUriProblem(value) === undefined },
+        formats: {
+          image_uri: (value: string) => imageUriProblem(value) === undefined,
+          webhook_uri: (value: string) => webhookUrlProblem(value) === undefined,
+        },
       },
       // The seed's `validations` list documents the image rules, which the fetcher enforces.
       plugins: [(ajv: Ajv) => ajv.addKeyword({ keyword: 'validations', schemaType: 'array' })],
@@ -117,6 +124,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     requireApiKey(v1, deps.keys);
     submitRoutes(v1, deps);
     requestRoutes(v1, deps);
+    streamRoutes(v1, deps, { keepAliveMs: options.streamKeepAliveMs });
   });
 
   return app;

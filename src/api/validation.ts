@@ -31,6 +31,12 @@ export function imageUriProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** Why a string is not an acceptable webhook URL, or undefined when it is one. */
+export function webhookUrlProblem(value: string): string | undefined {
+  if (value.startsWith('data:')) return 'must be an http(s) URL';
+  return imageUriProblem(value)?.replace(' or a data: URI', '');
+}
+
 type Loc = (string | number)[];
 
 function locOf(context: string, instancePath: string): Loc {
@@ -89,6 +95,7 @@ function describe(e: ErrorObject): string {
     }
     case 'format':
       if (p.format === 'image_uri' && typeof e.data === 'string') return imageUriProblem(e.data) ?? 'is not a valid image URL';
+      if (p.format === 'webhook_uri' && typeof e.data === 'string') return webhookUrlProblem(e.data) ?? 'is not a valid webhook URL';
       return `must be a valid ${String(p.format)}`;
     default:
       return e.message ?? 'is invalid';

@@ -28,11 +28,13 @@ export function registerKeys(program: Command): void {
     .action((opts: { name?: string; account?: string; json?: boolean }, command: Command) => {
       withStores(command, (store) => {
         const { key, token } = store.create({ name: opts.name, accountId: opts.account });
+        const webhookSecret = store.webhookSecret(key.accountId);
         if (opts.json) {
-          console.log(JSON.stringify({ id: key.id, account_id: key.accountId, name: key.name, key: token }));
+          console.log(JSON.stringify({ id: key.id, account_id: key.accountId, name: key.name, key: token, webhook_secret: webhookSecret }));
         } else {
           console.log(token);
           console.error(`Created ${key.id} (account ${key.accountId}). Keep the key now: it is not shown again.`);
+          console.error(`Webhooks to this account are signed with ${webhookSecret} (\`retouch keys webhook-secret ${key.accountId}\`).`);
         }
       });
     });
@@ -54,6 +56,18 @@ export function registerKeys(program: Command): void {
         const header = ['ID', 'ACCOUNT', 'NAME', 'PREFIX', 'CREATED', 'STATE'];
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
         for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+      });
+    });
+
+  keys
+    .command('webhook-secret <account>')
+    .description("Print an account's webhook signing secret (Standard Webhooks, whsec_…)")
+    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
+    .action((account: string, _opts: unknown, command: Command) => {
+      withStores(command, (store) => {
+        const secret = store.webhookSecret(account);
+        if (!secret) command.error(`No account ${account}. \`retouch keys list\` shows the accounts.`, { exitCode: 1 });
+        console.log(secret);
       });
     });
 

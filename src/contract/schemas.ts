@@ -27,7 +27,7 @@ export const ErrorEnvelope = Type.Object(
 export const SubmitResponse = Type.Object(
   {
     request_id: RequestId,
-    status: Type.Literal('in_queue'),
+    status: Status,
     status_url: Type.String({ format: 'uri' }),
     result_url: Type.String({ format: 'uri' }),
     cancel_url: Type.String({ format: 'uri' }),

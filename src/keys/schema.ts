@@ -20,5 +20,7 @@ export const keyMigrations: Migrations = {
       revoked_at INTEGER
     );
     `,
+    // The Standard Webhooks signing secret of each account (made on first use for older accounts).
+    `ALTER TABLE accounts ADD COLUMN webhook_secret TEXT;`,
   ],
 };

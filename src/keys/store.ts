@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { migrate } from '../db/sqlite.js';
 import { keyMigrations } from './schema.js';
-import { displayPrefix, hashToken, newId, newToken } from './token.js';
+import { displayPrefix, hashToken, newId, newToken, newWebhookSecret } from './token.js';
 
 export interface ApiKey {
   id: string;
@@ -51,7 +51,9 @@ export class KeyStore {
   constructor(private readonly db: SqliteDatabase, options: { envKey?: string | undefined } = {}) {
     migrate(db, keyMigrations);
     this.sql = {
-      insertAccount: db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING'),
+      insertAccount: db.prepare('INSERT INTO accounts (id, name, created_at, webhook_secret) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING'),
+      secret: db.prepare('SELECT webhook_secret FROM accounts WHERE id = ?').pluck(),
+      setSecret: db.prepare('UPDATE accounts SET webhook_secret = coalesce(webhook_secret, ?) WHERE id = ? RETURNING webhook_secret').pluck(),
       account: db.prepare('SELECT id FROM accounts WHERE id = ?').pluck(),
       insertKey: db.prepare(
         'INSERT INTO api_keys (id, account_id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
@@ -64,7 +66,7 @@ export class KeyStore {
     };
     if (options.envKey) {
       this.envKeyHash = Buffer.from(hashToken(options.envKey), 'hex');
-      this.sql.insertAccount.run(ENV_ACCOUNT_ID, 'RETOUCH_API_KEY', Date.now());
+      this.sql.insertAccount.run(ENV_ACCOUNT_ID, 'RETOUCH_API_KEY', Date.now(), newWebhookSecret());
     }
   }
 
@@ -81,7 +83,7 @@ export class KeyStore {
         if (!this.sql.account.get(accountId)) throw new Error(`No account ${accountId}`);
       } else {
         accountId = newId('acct');
-        this.sql.insertAccount.run(accountId, name, now);
+        this.sql.insertAccount.run(accountId, name, now, newWebhookSecret());
       }
       const token = newToken();
       const row = this.sql.insertKey.get(newId('key'), accountId, name, displayPrefix(token), hashToken(token), now) as KeyRow;
@@ -101,6 +103,14 @@ export class KeyStore {
   /** True when the key was active and is now revoked. */
   revoke(id: string): boolean {
     return this.sql.revoke.run(Date.now(), id).changes === 1;
+  }
+
+  /** The account's webhook signing secret; undefined for an unknown account. */
+  webhookSecret(accountId: string): string | undefined {
+    const secret = this.sql.secret.get(accountId) as string | null | undefined;
+    if (secret === undefined) return undefined;
+    // Accounts made before webhooks existed get theirs on first use; coalesce keeps a concurrent one.
+    return secret ?? (this.sql.setSecret.get(newWebhookSecret(), accountId) as string);
   }
 
   activeCount(): number {

@@ -23,3 +23,8 @@ export function displayPrefix(token: string): string {
 export function newId(kind: 'acct' | 'key'): string {
   return `${kind}_${crypto.randomBytes(9).toString('base64url')}`;
 }
+
+/** A Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */
+export function newWebhookSecret(): string {
+  return `whsec_${crypto.randomBytes(24).toString('base64')}`;
+}

@@ -61,6 +61,49 @@ export interface NewRequest {
   input: unknown;
   createdAt: number;
   expiresAt: number;
+  /** Where to announce the final status (and `events`, e.g. in_progress, when asked). */
+  webhook?: { url: string; events: RequestStatus[] } | undefined;
+  /** The same key from the same account within IDEMPOTENCY_WINDOW_MS returns the first request. */
+  idempotencyKey?: string | undefined;
+}
+
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
+
+export interface Enqueued {
+  record: RequestRecord;
+  /** False when an idempotency key matched an earlier request, which is returned instead. */
+  created: boolean;
+}
+
+/** A status a request entered; ids grow across all requests, so "after id N" is a resume point. */
+export interface RequestEvent {
+  id: number;
+  status: RequestStatus;
+  at: number;
+}
+
+/** A webhook message waiting to be delivered (or retried). Its id is the `webhook-id`. */
+export interface WebhookDelivery {
+  id: string;
+  requestId: string;
+  accountId: string;
+  url: string;
+  /** The status it announces. */
+  status: RequestStatus;
+  /** Including the one about to be made. */
+  attempts: number;
+  createdAt: number;
+}
+
+export type DeliveryOutcome =
+  | { state: 'delivered'; at: number }
+  | { state: 'retry'; at: number; error: string }
+  | { state: 'failed'; error: string };
+
+export interface DeliveryRecord extends WebhookDelivery {
+  state: 'pending' | 'delivered' | 'failed';
+  lastError: string | null;
+  deliveredAt: number | null;
 }
 
 /** A request a worker holds; the lease owner is the only one allowed to move it on. */
@@ -95,8 +138,13 @@ export interface WorkerHeartbeat {
  * and both must pass test/requests/store.suite.ts.
  */
 export interface RequestStore {
-  /** Adds a request at the back of the queue; throws QueueFullError when `maxQueue` are waiting. */
-  enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<RequestRecord>;
+  /**
+   * Adds a request at the back of the queue, or returns the earlier one with the same idempotency
+   * key; throws QueueFullError when `maxQueue` are waiting.
+   */
+  enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<Enqueued>;
+  /** The statuses the request entered after event `afterId` (0 for all), oldest first. */
+  eventsSince(id: string, afterId: number): Promise<RequestEvent[]>;
   /** The request with its queue position; undefined when unknown or deleted. */
   get(id: string): Promise<RequestRecord | undefined>;
   cancel(id: string, now: number): Promise<CancelOutcome>;
@@ -116,6 +164,14 @@ export interface RequestStore {
   /** Deletes requests past their retention; returns their ids so that their files can go too. */
   deleteExpired(now: number, limit: number): Promise<string[]>;
   countByStatus(): Promise<Record<RequestStatus, number>>;
+
+  /**
+   * Takes up to `limit` deliveries that are due, counting the attempt and holding them for
+   * `leaseMs` (so that another dispatcher does not send them meanwhile).
+   */
+  claimDueDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]>;
+  settleDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
+  deliveriesOf(requestId: string): Promise<DeliveryRecord[]>;
 
   heartbeat(worker: WorkerHeartbeat, now: number): Promise<void>;
   removeWorker(id: string): Promise<void>;

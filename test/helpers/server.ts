@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { resolveConfig, type Config, type SettingName } from '../../src/config.js';
 import type { Engine } from '../../src/engine/types.js';
+import type { DialHooks } from '../../src/inputs/dial.js';
 import { createLogger } from '../../src/log.js';
 import { createRuntime, startBackground, type Runtime } from '../../src/runtime.js';
 import { tempDir } from './paths.js';
@@ -26,7 +27,14 @@ export interface TestServer {
 export const MODEL_PATH = '/v1/models/bytedance/dreamina-4-0/edit';
 
 export async function startServer(
-  options: { settings?: Partial<Record<SettingName, string>>; engine?: Engine; worker?: boolean; dataDir?: string } = {},
+  options: {
+    settings?: Partial<Record<SettingName, string>>;
+    engine?: Engine;
+    worker?: boolean;
+    dataDir?: string;
+    streamKeepAliveMs?: number;
+    dialHooks?: DialHooks;
+  } = {},
 ): Promise<TestServer> {
   const config = resolveConfig(
     { port: '0', host: '127.0.0.1', dataDir: options.dataDir ?? tempDir(), allowPrivateUrls: 'true', logLevel: 'debug', ...options.settings },
@@ -40,7 +48,11 @@ export async function startServer(
     },
   });
   const log = createLogger(config.logLevel, sink);
-  const runtime = await createRuntime(config, { api: true, worker: options.worker ?? true }, log, { engine: options.engine });
+  const runtime = await createRuntime(config, { api: true, worker: options.worker ?? true }, log, {
+    engine: options.engine,
+    streamKeepAliveMs: options.streamKeepAliveMs,
+    dialHooks: options.dialHooks,
+  });
   await runtime.app!.listen({ host: '127.0.0.1', port: 0 });
   const port = (runtime.app!.server.address() as { port: number }).port;
   config.publicUrl = `http://127.0.0.1:${port}`;

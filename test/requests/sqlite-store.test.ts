@@ -15,13 +15,18 @@ function openFileStore(file = path.join(tempDir(), 'retouch.db')) {
 
 describeStoreSuite('SQLite (a real file, WAL)', async () => {
   const { db, store } = openFileStore();
-  return { store, close: async () => db.close() };
+  return {
+    store,
+    close: async () => {
+      db.close();
+    },
+  };
 });
 
 describe('SQLite store across connections', () => {
   it('keeps everything after the database is closed and opened again', async () => {
     const a = openFileStore();
-    const r = await a.store.enqueue(
+    const { record: r } = await a.store.enqueue(
       { id: 'r1', accountId: 'x', modelId: 'm', input: { big: 'y'.repeat(100_000) }, createdAt: 1, expiresAt: 10 ** 15 },
       { maxQueue: 10 },
     );
@@ -36,7 +41,7 @@ describe('SQLite store across connections', () => {
     const { db, store, file } = openFileStore();
     const ids: string[] = [];
     for (let i = 0; i < 3000; i++) {
-      const r = await store.enqueue({ id: `r${i}`, accountId: 'a', modelId: 'm', input: {}, createdAt: i, expiresAt: 10 ** 15 }, { maxQueue: 10_000 });
+      const { record: r } = await store.enqueue({ id: `r${i}`, accountId: 'a', modelId: 'm', input: {}, createdAt: i, expiresAt: 10 ** 15 }, { maxQueue: 10_000 });
       ids.push(r.id);
     }
     const goFlag = new SharedArrayBuffer(4);

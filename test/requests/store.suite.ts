@@ -16,6 +16,11 @@ const T0 = 1_700_000_000_000;
 const LEASE = 10_000;
 const NO_LIMIT = { maxQueue: 1_000_000 };
 
+/** The record of a newly queued request. */
+async function enqueue(store: RequestStore, request: NewRequest, limits: { maxQueue: number }) {
+  return (await store.enqueue(request, limits)).record;
+}
+
 function newRequest(overrides: Partial<NewRequest> = {}): NewRequest {
   return {
     id: crypto.randomUUID(),
@@ -39,8 +44,8 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
     afterEach(async () => h.close());
 
     it('enqueues in_queue with its position and reads it back', async () => {
-      const a = await store.enqueue(newRequest(), NO_LIMIT);
-      const b = await store.enqueue(newRequest(), NO_LIMIT);
+      const a = await enqueue(store, newRequest(), NO_LIMIT);
+      const b = await enqueue(store, newRequest(), NO_LIMIT);
       expect(a.status).toBe('in_queue');
       expect(a.queuePosition).toBe(0);
       expect(b.queuePosition).toBe(1);
@@ -49,17 +54,71 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
       expect(await store.get('no-such-id')).toBeUndefined();
     });
 
-    it('refuses a submit when maxQueue requests are waiting, and accepts again once one leaves', async () => {
-      await store.enqueue(newRequest(), { maxQueue: 2 });
-      await store.enqueue(newRequest(), { maxQueue: 2 });
-      await expect(store.enqueue(newRequest(), { maxQueue: 2 })).rejects.toBeInstanceOf(QueueFullError);
+    it('returns the first request for a repeated idempotency key of the same account, within 24 hours', async () => {
+      const first = await store.enqueue(newRequest({ idempotencyKey: 'k1' }), NO_LIMIT);
+      expect(first.created).toBe(true);
+      const again = await store.enqueue(newRequest({ idempotencyKey: 'k1', createdAt: T0 + 1000 }), NO_LIMIT);
+      expect(again).toMatchObject({ created: false, record: { id: first.record.id } });
+      const otherAccount = await store.enqueue(newRequest({ idempotencyKey: 'k1', accountId: 'acct_b' }), NO_LIMIT);
+      expect(otherAccount.created).toBe(true);
+      const nextDay = await store.enqueue(newRequest({ idempotencyKey: 'k1', createdAt: T0 + 25 * 3_600_000 }), NO_LIMIT);
+      expect(nextDay.created).toBe(true);
+      expect(nextDay.record.id).not.toBe(first.record.id);
+    });
+
+    it('records every status a request enters, in order, resumable after any event id', async () => {
+      const r = await enqueue(store, newRequest(), NO_LIMIT);
       await store.claim('w1', LEASE, T0);
-      await expect(store.enqueue(newRequest(), { maxQueue: 2 })).resolves.toMatchObject({ status: 'in_queue' });
+      await store.complete(r.id, 'w1', { files: [], edits: [], warnings: [] }, T0);
+      const all = await store.eventsSince(r.id, 0);
+      expect(all.map((e) => e.status)).toEqual(['in_queue', 'in_progress', 'completed']);
+      expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => a - b));
+      expect(await store.eventsSince(r.id, all[0]!.id)).toEqual(all.slice(1));
+      expect(await store.eventsSince(r.id, all[2]!.id)).toEqual([]);
+    });
+
+    it('queues a webhook delivery on the final status, and on in_progress when asked, atomically with the transition', async () => {
+      const plain = await enqueue(store, newRequest(), NO_LIMIT);
+      const hooked = await enqueue(store, newRequest({ webhook: { url: 'https://hooks.example.test/a', events: ['in_progress'] } }), NO_LIMIT);
+      const finalOnly = await enqueue(store, newRequest({ webhook: { url: 'https://hooks.example.test/b', events: [] } }), NO_LIMIT);
+      for (let i = 0; i < 2; i++) await store.claim('w1', LEASE, T0);
+      await store.complete(plain.id, 'w1', { files: [], edits: [], warnings: [] }, T0);
+      await store.fail(hooked.id, 'w1', { code: 'x', message: 'm' }, T0);
+      await store.cancel(finalOnly.id, T0);
+      expect(await store.deliveriesOf(plain.id)).toEqual([]);
+      expect((await store.deliveriesOf(hooked.id)).map((d) => d.status)).toEqual(['in_progress', 'failed']);
+      expect(await store.deliveriesOf(finalOnly.id)).toMatchObject([{ status: 'cancelled', url: 'https://hooks.example.test/b', state: 'pending', attempts: 0 }]);
+    });
+
+    it('hands each due delivery to one dispatcher at a time, and retries or settles it', async () => {
+      const r = await enqueue(store, newRequest({ webhook: { url: 'https://hooks.example.test/c', events: [] } }), NO_LIMIT);
+      await store.cancel(r.id, T0);
+      const now = Date.now() + 1000;
+      const [d] = await store.claimDueDeliveries(now, 10, 30_000);
+      expect(d).toMatchObject({ requestId: r.id, status: 'cancelled', attempts: 1, accountId: 'acct_a' });
+      expect(d!.id).toMatch(/^msg_[0-9a-f]{24}$/);
+      // Held while the first dispatcher sends it.
+      expect(await store.claimDueDeliveries(now + 1, 10, 30_000)).toEqual([]);
+      await store.settleDelivery(d!.id, { state: 'retry', at: now + 5_000, error: 'HTTP 500' });
+      expect(await store.claimDueDeliveries(now + 4_999, 10, 30_000)).toEqual([]);
+      const [again] = await store.claimDueDeliveries(now + 5_000, 10, 30_000);
+      expect(again).toMatchObject({ id: d!.id, attempts: 2 });
+      await store.settleDelivery(d!.id, { state: 'delivered', at: now + 5_100 });
+      expect(await store.deliveriesOf(r.id)).toMatchObject([{ state: 'delivered', deliveredAt: now + 5_100, lastError: null }]);
+      expect(await store.claimDueDeliveries(now + 10 ** 9, 10, 30_000)).toEqual([]);
+    });
+
+    it('refuses a submit when maxQueue requests are waiting, and accepts again once one leaves', async () => {
+      await enqueue(store, newRequest(), { maxQueue: 2 });
+      await enqueue(store, newRequest(), { maxQueue: 2 });
+      await expect(enqueue(store, newRequest(), { maxQueue: 2 })).rejects.toBeInstanceOf(QueueFullError);
+      await store.claim('w1', LEASE, T0);
+      await expect(enqueue(store, newRequest(), { maxQueue: 2 })).resolves.toMatchObject({ status: 'in_queue' });
     });
 
     it('claims the oldest queued request first, with the input, and counts the attempt', async () => {
-      const first = await store.enqueue(newRequest({ input: { n: 1 } }), NO_LIMIT);
-      const second = await store.enqueue(newRequest({ input: { n: 2 } }), NO_LIMIT);
+      const first = await enqueue(store, newRequest({ input: { n: 1 } }), NO_LIMIT);
+      const second = await enqueue(store, newRequest({ input: { n: 2 } }), NO_LIMIT);
       const claimed = await store.claim('w1', LEASE, T0 + 5);
       expect(claimed).toMatchObject({ id: first.id, status: 'in_progress', attempts: 1, leaseOwner: 'w1', input: { n: 1 }, startedAt: T0 + 5 });
       expect((await store.get(second.id))!.queuePosition).toBe(0);
@@ -68,7 +127,7 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
     });
 
     it('completes only for the lease owner, once', async () => {
-      const r = await store.enqueue(newRequest(), NO_LIMIT);
+      const r = await enqueue(store, newRequest(), NO_LIMIT);
       await store.claim('w1', LEASE, T0);
       const result = { files: [{ key: `outputs/${r.id}/0.jpg`, contentType: 'image/jpeg', width: 8, height: 8, bytes: 10 }], edits: [], warnings: ['w'] };
       expect(await store.complete(r.id, 'intruder', result, T0 + 1)).toBe(false);
@@ -78,14 +137,14 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
     });
 
     it('fails with the error kept for the owner to read', async () => {
-      const r = await store.enqueue(newRequest(), NO_LIMIT);
+      const r = await enqueue(store, newRequest(), NO_LIMIT);
       await store.claim('w1', LEASE, T0);
       expect(await store.fail(r.id, 'w1', { code: 'aspect_ratio', message: 'm' }, T0 + 9)).toBe(true);
       expect(await store.get(r.id)).toMatchObject({ status: 'failed', error: { code: 'aspect_ratio', message: 'm' }, finishedAt: T0 + 9 });
     });
 
     it('cancels a queued request atomically; a second cancel answers as the first', async () => {
-      const r = await store.enqueue(newRequest(), NO_LIMIT);
+      const r = await enqueue(store, newRequest(), NO_LIMIT);
       const first = await store.cancel(r.id, T0 + 1);
       expect(first).toMatchObject({ outcome: 'cancelled', record: { status: 'cancelled', finishedAt: T0 + 1 } });
       expect(await store.cancel(r.id, T0 + 2)).toMatchObject({ outcome: 'already_cancelled', record: { finishedAt: T0 + 1 } });
@@ -93,7 +152,7 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
     });
 
     it('refuses to cancel a running or finished request and leaves it as it was', async () => {
-      const r = await store.enqueue(newRequest(), NO_LIMIT);
+      const r = await enqueue(store, newRequest(), NO_LIMIT);
       await store.claim('w1', LEASE, T0);
       expect(await store.cancel(r.id, T0)).toMatchObject({ outcome: 'not_cancellable', record: { status: 'in_progress' } });
       await store.complete(r.id, 'w1', { files: [], edits: [], warnings: [] }, T0);
@@ -102,14 +161,14 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
     });
 
     it('a cancelled request cannot be completed by a worker that claimed it earlier', async () => {
-      const r = await store.enqueue(newRequest(), NO_LIMIT);
+      const r = await enqueue(store, newRequest(), NO_LIMIT);
       await store.cancel(r.id, T0);
       expect(await store.complete(r.id, 'w1', { files: [], edits: [], warnings: [] }, T0)).toBe(false);
       expect((await store.get(r.id))!.status).toBe('cancelled');
     });
 
     it('renews a lease only for its owner, and records progress', async () => {
-      const r = await store.enqueue(newRequest(), NO_LIMIT);
+      const r = await enqueue(store, newRequest(), NO_LIMIT);
       await store.claim('w1', LEASE, T0);
       expect(await store.renewLease(r.id, 'w2', LEASE, T0 + 1)).toBe(false);
       expect(await store.renewLease(r.id, 'w1', LEASE, T0 + 1)).toBe(true);
@@ -119,8 +178,8 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
     });
 
     it('puts requests of a dead worker back in the queue, keeping their place, then fails them after maxAttempts', async () => {
-      const r = await store.enqueue(newRequest(), NO_LIMIT);
-      const later = await store.enqueue(newRequest(), NO_LIMIT);
+      const r = await enqueue(store, newRequest(), NO_LIMIT);
+      const later = await enqueue(store, newRequest(), NO_LIMIT);
       await store.claim('dead', LEASE, T0);
       // Not yet expired.
       expect(await store.recoverExpiredLeases(T0 + LEASE - 1, 3)).toEqual({ requeued: [], failed: [] });
@@ -141,7 +200,7 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
     });
 
     it('release gives a request back without counting the attempt', async () => {
-      const r = await store.enqueue(newRequest(), NO_LIMIT);
+      const r = await enqueue(store, newRequest(), NO_LIMIT);
       await store.claim('w1', LEASE, T0);
       expect(await store.release(r.id, 'w2')).toBe(false);
       expect(await store.release(r.id, 'w1')).toBe(true);
@@ -149,9 +208,9 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
     });
 
     it('counts requests by status as they move', async () => {
-      const a = await store.enqueue(newRequest(), NO_LIMIT);
-      await store.enqueue(newRequest(), NO_LIMIT);
-      const c = await store.enqueue(newRequest(), NO_LIMIT);
+      const a = await enqueue(store, newRequest(), NO_LIMIT);
+      await enqueue(store, newRequest(), NO_LIMIT);
+      const c = await enqueue(store, newRequest(), NO_LIMIT);
       await store.claim('w1', LEASE, T0);
       await store.complete(a.id, 'w1', { files: [], edits: [], warnings: [] }, T0);
       await store.cancel(c.id, T0);
@@ -159,8 +218,8 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
     });
 
     it('deletes requests past their retention, and only those', async () => {
-      const old = await store.enqueue(newRequest({ expiresAt: T0 + 100 }), NO_LIMIT);
-      const fresh = await store.enqueue(newRequest({ expiresAt: T0 + 10_000 }), NO_LIMIT);
+      const old = await enqueue(store, newRequest({ expiresAt: T0 + 100 }), NO_LIMIT);
+      const fresh = await enqueue(store, newRequest({ expiresAt: T0 + 10_000 }), NO_LIMIT);
       expect(await store.deleteExpired(T0 + 100, 10)).toEqual([old.id]);
       expect(await store.get(old.id)).toBeUndefined();
       expect(await store.get(fresh.id)).toBeDefined();

@@ -4,8 +4,8 @@ import type { RequestRecord } from '../../requests/types.js';
 import type { ApiDeps } from '../context.js';
 import { ForbiddenRequestError, NotCancellableError, RequestNotFoundError } from '../errors.js';
 import { principalOf } from '../plugins/auth.js';
-import { resultBody, statusBody } from '../present.js';
-import { CancelResponse, RequestParams, ResultResponse, StatusResponse } from '../schemas.js';
+import { resultBody, statusBody } from '../../contract/bodies.js';
+import { CancelResponse, RequestParams, ResultResponse, StatusResponse } from '../../contract/schemas.js';
 
 type WithId = FastifyRequest<{ Params: { request_id: string } }>;
 

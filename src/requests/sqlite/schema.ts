@@ -50,5 +50,64 @@ export const requestMigrations: Migrations = {
       heartbeat_at INTEGER NOT NULL
     );
     `,
+    // Following a request: its status history (for server-sent events), webhooks and idempotent submits.
+    `
+    ALTER TABLE requests ADD COLUMN webhook_url TEXT;
+    -- Comma-separated statuses besides the final ones that also trigger the webhook ("in_progress").
+    ALTER TABLE requests ADD COLUMN webhook_events TEXT NOT NULL DEFAULT '';
+    ALTER TABLE requests ADD COLUMN idempotency_key TEXT;
+    CREATE UNIQUE INDEX requests_idempotency ON requests (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+
+    -- Every status a request enters, written by triggers in the transaction of the transition itself,
+    -- so that a stream resuming from an event id misses none and repeats none.
+    CREATE TABLE request_events (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      request_id TEXT NOT NULL,
+      status TEXT NOT NULL,
+      at INTEGER NOT NULL
+    );
+    CREATE INDEX request_events_by_request ON request_events (request_id, id);
+    CREATE TRIGGER request_events_on_insert AFTER INSERT ON requests BEGIN
+      INSERT INTO request_events (request_id, status, at) VALUES (NEW.id, NEW.status, NEW.created_at);
+    END;
+    CREATE TRIGGER request_events_on_update AFTER UPDATE OF status ON requests WHEN OLD.status <> NEW.status BEGIN
+      INSERT INTO request_events (request_id, status, at)
+      VALUES (NEW.id, NEW.status, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+    END;
+
+    -- Webhook deliveries, queued by the same transitions: a crash between the transition and the
+    -- delivery loses nothing, and the dispatcher retries until it gets a 2xx or gives up.
+    CREATE TABLE webhook_deliveries (
+      id TEXT PRIMARY KEY,
+      request_id TEXT NOT NULL,
+      account_id TEXT NOT NULL,
+      url TEXT NOT NULL,
+      status TEXT NOT NULL,
+      state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+      attempts INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL,
+      next_attempt_at INTEGER NOT NULL,
+      last_error TEXT,
+      delivered_at INTEGER
+    );
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+    CREATE INDEX webhook_deliveries_by_request ON webhook_deliveries (request_id);
+    CREATE TRIGGER webhook_on_status AFTER UPDATE OF status ON requests
+      WHEN NEW.webhook_url IS NOT NULL AND OLD.status <> NEW.status
+        AND (NEW.status IN ('completed', 'failed', 'cancelled')
+             OR instr(',' || NEW.webhook_events || ',', ',' || NEW.status || ',') > 0)
+    BEGIN
+      INSERT INTO webhook_deliveries (id, request_id, account_id, url, status, created_at, next_attempt_at)
+      VALUES ('msg_' || lower(hex(randomblob(12))), NEW.id, NEW.account_id, NEW.webhook_url, NEW.status,
+              CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER),
+              CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+    END;
+
+    -- What retention deletes goes with its history.
+    CREATE TRIGGER requests_cleanup AFTER DELETE ON requests BEGIN
+      DELETE FROM request_events WHERE request_id = OLD.id;
+      DELETE FROM webhook_deliveries WHERE request_id = OLD.id;
+    END;
+    `,
   ],
 };

@@ -6,17 +6,23 @@
 import type { SqliteDatabase } from '../../db/sqlite.js';
 import { migrate } from '../../db/sqlite.js';
 import { QueueFullError } from '../errors.js';
-import type {
-  CancelOutcome,
-  ClaimedRequest,
-  ExpiredLeases,
-  NewRequest,
-  RequestError,
-  RequestRecord,
-  RequestResult,
-  RequestStatus,
-  RequestStore,
-  WorkerHeartbeat,
+import {
+  IDEMPOTENCY_WINDOW_MS,
+  type CancelOutcome,
+  type ClaimedRequest,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type Enqueued,
+  type ExpiredLeases,
+  type RequestEvent,
+  type WebhookDelivery,
+  type NewRequest,
+  type RequestError,
+  type RequestRecord,
+  type RequestResult,
+  type RequestStatus,
+  type RequestStore,
+  type WorkerHeartbeat,
 } from '../types.js';
 import { requestMigrations } from './schema.js';
 
@@ -37,6 +43,26 @@ interface Row {
   input?: string;
   lease_owner?: string;
 }
+
+interface DeliveryRow {
+  id: string;
+  request_id: string;
+  account_id: string;
+  url: string;
+  status: RequestStatus;
+  attempts: number;
+  created_at: number;
+}
+
+const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
+  id: r.id,
+  requestId: r.request_id,
+  accountId: r.account_id,
+  url: r.url,
+  status: r.status,
+  attempts: r.attempts,
+  createdAt: r.created_at,
+});
 
 const RECORD_COLUMNS =
   'id, account_id, model_id, status, progress, attempts, created_at, started_at, finished_at, expires_at, result, error';
@@ -69,8 +95,23 @@ export class SqliteRequestStore implements RequestStore {
     migrate(db, requestMigrations);
     this.sql = {
       insert: db.prepare(
-        `INSERT INTO requests (id, account_id, model_id, input, status, created_at, expires_at)
-         VALUES (?, ?, ?, ?, 'in_queue', ?, ?) RETURNING ${RECORD_COLUMNS}, seq`,
+        `INSERT INTO requests (id, account_id, model_id, input, status, created_at, expires_at, webhook_url, webhook_events, idempotency_key)
+         VALUES (?, ?, ?, ?, 'in_queue', ?, ?, ?, ?, ?) RETURNING ${RECORD_COLUMNS}, seq`,
+      ),
+      byIdempotencyKey: db.prepare(`SELECT id, created_at FROM requests WHERE account_id = ? AND idempotency_key = ?`),
+      forgetIdempotencyKey: db.prepare(`UPDATE requests SET idempotency_key = NULL WHERE id = ?`),
+      events: db.prepare(`SELECT id, status, at FROM request_events WHERE request_id = ? AND id > ? ORDER BY id`),
+      dueDeliveries: db.prepare(
+        `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?
+         WHERE id IN (SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+         RETURNING id, request_id, account_id, url, status, attempts, created_at`,
+      ),
+      delivered: db.prepare(`UPDATE webhook_deliveries SET state = 'delivered', delivered_at = ?, last_error = NULL WHERE id = ?`),
+      retryDelivery: db.prepare(`UPDATE webhook_deliveries SET next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'pending'`),
+      failDelivery: db.prepare(`UPDATE webhook_deliveries SET state = 'failed', last_error = ? WHERE id = ? AND state = 'pending'`),
+      deliveriesOf: db.prepare(
+        `SELECT id, request_id, account_id, url, status, attempts, created_at, state, last_error, delivered_at
+         FROM webhook_deliveries WHERE request_id = ? ORDER BY created_at, rowid`,
       ),
       queued: db.prepare(`SELECT n FROM request_counts WHERE status = 'in_queue'`).pluck(),
       position: db.prepare(`SELECT count(*) FROM requests WHERE status = 'in_queue' AND seq < ?`).pluck(),
@@ -132,7 +173,15 @@ export class SqliteRequestStore implements RequestStore {
     };
   }
 
-  private readonly enqueueTx = (request: NewRequest, maxQueue: number): RequestRecord => {
+  private readonly enqueueTx = (request: NewRequest, maxQueue: number): Enqueued => {
+    if (request.idempotencyKey) {
+      const earlier = this.sql.byIdempotencyKey.get(request.accountId, request.idempotencyKey) as { id: string; created_at: number } | undefined;
+      if (earlier && earlier.created_at > request.createdAt - IDEMPOTENCY_WINDOW_MS) {
+        return { record: toRecord(this.sql.get.get(earlier.id) as Row), created: false };
+      }
+      // Past the window the key is free again.
+      if (earlier) this.sql.forgetIdempotencyKey.run(earlier.id);
+    }
     const queued = this.sql.queued.get() as number;
     if (queued >= maxQueue) throw new QueueFullError(DEFAULT_RETRY_AFTER_SECONDS);
     const row = this.sql.insert.get(
@@ -142,15 +191,21 @@ export class SqliteRequestStore implements RequestStore {
       JSON.stringify(request.input),
       request.createdAt,
       request.expiresAt,
+      request.webhook?.url ?? null,
+      request.webhook?.events.join(',') ?? '',
+      request.idempotencyKey ?? null,
     ) as Row & { seq: number };
-    // The count includes this request: everything queued before the insert is ahead of it,
-    // except requests with a larger seq, which cannot exist yet.
-    return toRecord({ ...row, queue_position: queued });
+    // Everything queued before the insert is ahead of this request.
+    return { record: toRecord({ ...row, queue_position: queued }), created: true };
   };
 
-  async enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<RequestRecord> {
+  async enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<Enqueued> {
     // IMMEDIATE takes the write lock first, so the count and the insert see the same queue.
     return this.db.transaction(this.enqueueTx).immediate(request, limits.maxQueue);
+  }
+
+  async eventsSince(id: string, afterId: number): Promise<RequestEvent[]> {
+    return this.sql.events.all(id, afterId) as RequestEvent[];
   }
 
   async get(id: string): Promise<RequestRecord | undefined> {
@@ -214,6 +269,23 @@ export class SqliteRequestStore implements RequestStore {
     const out = { in_queue: 0, in_progress: 0, completed: 0, failed: 0, cancelled: 0 };
     for (const row of this.sql.counts.all() as { status: RequestStatus; n: number }[]) out[row.status] = row.n;
     return out;
+  }
+
+  async claimDueDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
+    const rows = this.sql.dueDeliveries.all(now + leaseMs, now, limit) as DeliveryRow[];
+    return rows.map(toDelivery);
+  }
+
+  async settleDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
+    if (outcome.state === 'delivered') this.sql.delivered.run(outcome.at, id);
+    else if (outcome.state === 'retry') this.sql.retryDelivery.run(outcome.at, outcome.error, id);
+    else this.sql.failDelivery.run(outcome.error, id);
+  }
+
+  async deliveriesOf(requestId: string): Promise<DeliveryRecord[]> {
+    return (this.sql.deliveriesOf.all(requestId) as (DeliveryRow & { state: DeliveryRecord['state']; last_error: string | null; delivered_at: number | null })[]).map(
+      (r) => ({ ...toDelivery(r), state: r.state, lastError: r.last_error, deliveredAt: r.delivered_at }),
+    );
   }
 
   async heartbeat(worker: WorkerHeartbeat, now: number): Promise<void> {

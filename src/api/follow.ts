@@ -1,0 +1,38 @@
+/**
+ * Following a request from the API: the store is the only source of truth (the worker may be another
+ * process), so changes are found by reading it, quickly at first and then every quarter second.
+ */
+import type { RequestRecord, RequestStore } from '../requests/types.js';
+import { FINAL_STATUSES } from '../requests/types.js';
+
+const FIRST_DELAY_MS = 20;
+const MAX_DELAY_MS = 250;
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Resolves with the request once it is final, or with its latest state when `timeoutMs` passes. */
+export async function waitForFinal(store: RequestStore, id: string, timeoutMs: number, signal?: AbortSignal): Promise<RequestRecord | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = FIRST_DELAY_MS;
+  for (;;) {
+    const record = await store.get(id);
+    if (!record || FINAL_STATUSES.has(record.status) || signal?.aborted) return record;
+    const left = deadline - Date.now();
+    if (left <= 0) return record;
+    await sleep(Math.min(delay, left), signal);
+    delay = Math.min(MAX_DELAY_MS, delay * 2);
+  }
+}
+
+export const POLL_INTERVAL_MS = MAX_DELAY_MS;
