@@ -18,6 +18,7 @@ import { defaultInputPolicy, validateInputPolicy } from './inputs/policy.js';
 import type { InputPolicy, LocalSourceReader } from './inputs/types.js';
 import { KeyStore } from './keys/store.js';
 import { MODELS } from './models/catalogue.js';
+import { dreaminaEdit } from './models/dreamina-4-0-edit.js';
 import type { ModelDefinition } from './models/types.js';
 import { SqliteRequestStore } from './requests/sqlite/store.js';
 import type { RequestStore } from './requests/types.js';
@@ -115,7 +116,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     );
     runtime.maintenance = new Maintenance(
       { store, storage, log, onRequeued: () => runtime.worker?.wake() },
-      { maxAttempts: config.maxAttempts, leaseCheckMs: Math.max(250, Math.min(5_000, Math.floor(config.lease / 2))) },
+      { maxAttempts: config.maxAttempts, uploadTtlMs: config.uploadTtl, leaseCheckMs: Math.max(250, Math.min(5_000, Math.floor(config.lease / 2))) },
     );
   }
 
@@ -127,6 +128,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         keys,
         storage,
         models: MODELS,
+        uploadPolicy: inputPolicyFor(config)(dreaminaEdit),
         onEnqueued: () => runtime.worker?.wake(),
         workersAlive: async () => (await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).length > 0,
       },

@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health.js';
 import { catalogueRoutes } from './routes/models.js';
 import { streamRoutes } from './routes/stream.js';
 import { submitRoutes } from './routes/submit.js';
+import { uploadRoutes } from './routes/uploads.js';
 import { requestRoutes } from './routes/requests.js';
 import { ErrorEnvelope } from '../contract/schemas.js';
 
@@ -125,6 +126,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     submitRoutes(v1, deps);
     requestRoutes(v1, deps);
     streamRoutes(v1, deps, { keepAliveMs: options.streamKeepAliveMs });
+    await uploadRoutes(v1, deps);
   });
 
   return app;

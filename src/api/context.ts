@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { InputPolicy } from '../inputs/types.js';
 import type { KeyStore } from '../keys/store.js';
 import type { ModelDefinition } from '../models/types.js';
 import type { RequestStore } from '../requests/types.js';
@@ -13,6 +14,8 @@ export interface ApiDeps {
   models: ReadonlyMap<string, ModelDefinition<any>>;
   /** Called after a request is queued, so that an in-process worker picks it up at once. */
   onEnqueued?: () => void;
+  /** The rules an uploaded image must pass (those of image URLs). */
+  uploadPolicy: InputPolicy;
   /** For /readyz: are there workers taking requests? */
   workersAlive: () => Promise<boolean>;
 }

@@ -18,6 +18,8 @@ export interface FileStorage {
   open(key: string): Promise<OpenedFile | undefined>;
   /** Removes every file under `prefix/` (a request's outputs, an account's uploads). */
   deletePrefix(prefix: string): Promise<void>;
+  /** Removes the files of `kind` written before `cutoff` (ms since epoch); returns how many. */
+  deleteWrittenBefore(kind: 'uploads', cutoff: number): Promise<number>;
   /** A URL that fetches the file without the bearer token until `expiresAt` (ms since epoch). */
   signedUrl(key: string, expiresAt: number): string;
   /**

@@ -9,6 +9,8 @@ import type { FileStorage } from '../storage/types.js';
 
 export interface MaintenanceOptions {
   maxAttempts: number;
+  /** Uploads older than this are deleted. */
+  uploadTtlMs: number;
   /** How often to look for expired leases. */
   leaseCheckMs: number;
   retentionCheckMs?: number;
@@ -57,6 +59,8 @@ export class Maintenance {
       if (ids.length < DELETE_BATCH) break;
     }
     if (total) this.deps.log.info({ deleted: total }, 'expired requests deleted');
+    const uploads = await this.deps.storage.deleteWrittenBefore('uploads', now - this.options.uploadTtlMs);
+    if (uploads) this.deps.log.info({ deleted: uploads }, 'expired uploads deleted');
     return total;
   }
 }

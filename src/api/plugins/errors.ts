@@ -55,6 +55,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     else request.log.info({ error_code: body.error_code }, body.message);
     if (error instanceof QueueFullError) reply.header('retry-after', String(error.retryAfterSeconds));
     if (status === 401) reply.header('www-authenticate', 'Bearer');
+    // The client may still be sending the body we refused: end the connection rather than read it.
+    if (status === 413) reply.header('connection', 'close');
     return reply.code(status).send(body);
   });
 

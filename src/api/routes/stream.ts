@@ -44,6 +44,11 @@ function frame(id: string, event: string, data: unknown): string {
 export function streamRoutes(app: FastifyInstance, deps: ApiDeps, options: { keepAliveMs?: number } = {}): void {
   const { store } = deps;
   const keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
+  // Open streams never end on their own before the request does: a shutdown ends them.
+  const open = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const c of open) c.abort();
+  });
 
   app.get('/v1/requests/:request_id/status/stream', {
     schema: {
@@ -63,6 +68,7 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps, options: { kee
       const cursor = parseLastEventId(request.headers['last-event-id'] as string | undefined);
       const closed = new AbortController();
       request.raw.once('close', () => closed.abort());
+      open.add(closed);
 
       reply.hijack();
       const res = reply.raw;
@@ -112,6 +118,7 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps, options: { kee
       } catch (err) {
         request.log.error({ err }, 'status stream failed');
       } finally {
+        open.delete(closed);
         res.end();
       }
     },

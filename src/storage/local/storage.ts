@@ -64,6 +64,24 @@ export class LocalStorage implements FileStorage {
     await fsp.rm(path.join(this.root, prefix), { recursive: true, force: true });
   }
 
+  async deleteWrittenBefore(kind: 'uploads', cutoff: number): Promise<number> {
+    const root = path.join(this.root, kind);
+    let deleted = 0;
+    const owners = await fsp.readdir(root).catch(() => [] as string[]);
+    for (const owner of owners) {
+      const dir = path.join(root, owner);
+      for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+        const file = path.join(dir, name);
+        const stat = await fsp.stat(file).catch(() => undefined);
+        if (stat && stat.mtimeMs < cutoff) {
+          await fsp.rm(file, { force: true });
+          deleted++;
+        }
+      }
+    }
+    return deleted;
+  }
+
   signedUrl(key: string, expiresAt: number): string {
     const expires = Math.floor(expiresAt / 1000);
     return `${this.publicUrl()}${FILES_ROUTE_PREFIX}${key}?expires=${expires}&signature=${this.signer.sign(key, expires)}`;
