@@ -1,0 +1,231 @@
+import { availableParallelism } from 'node:os';
+import sharp from 'sharp';
+import { guidedUpsample, type GuidedFilterOptions } from './guided-filter.js';
+import { readModel, type ModelVariant } from './model-file.js';
+import { ModelWorker } from './model-worker.js';
+import { resizeSquareInput } from './onnx-graph.js';
+
+/**
+ * Subject segmentation: ISNet (salient-object segmentation, MIT) on the CPU, then a guided filter that
+ * carries the mask to full resolution along the photo's own edges.
+ *
+ * Model and input size: the uint8-quantised ISNet ("small") at 512², measured with
+ * scripts/bench-segment.mjs on the 2-vCPU box (onnxruntime-node 1.30, 2 intra-op threads, shared with
+ * other work, so the fastest of 18 runs; medians were up to 1.5x that). IoU: refined masks of three
+ * 2048x1536 scenes of known truth, built as in test/segment/scenes.ts. RSS: the whole process, with
+ * those scenes in memory.
+ *
+ *   variant@input   one pass   load     IoU (3 scenes)          RSS after load  peak
+ *   small@384       0.22 s     0.46 s   0.9951 0.9992 0.9996    296 MB          505 MB
+ *   small@512       0.40 s     0.34 s   0.9962 0.9989 0.9998    290 MB          672 MB
+ *   small@640       0.63 s     0.35 s   0.9956 0.9990 0.9998    283 MB          774 MB
+ *   small@768       0.91 s     0.36 s   0.9946 0.9991 0.9998    331 MB          889 MB
+ *   small@1024      1.79 s     0.33 s   0.9987 0.9991 0.9998    277 MB          1271 MB
+ *   medium@512      0.41 s     0.98 s   0.9962 0.9988 0.9997    741 MB          1092 MB
+ *   medium@1024     1.67 s     0.91 s   0.9991 0.9991 0.9998    745 MB          1822 MB
+ *
+ * 1024² (the export's size) costs 4.5x the time and twice the memory for at most +0.0025 IoU, and on
+ * busy textures it was the less robust size (at 1024² a tiled brick wall got picked up as "salient").
+ * The fp16 "medium" is no faster on this CPU, loads 3x slower and holds 450 MB more, for masks that
+ * matched the quantised model's within 0.001 IoU here. 384² halves the pass again, but did slightly
+ * worse on the thin-legged horse of test/segment (0.9912 against 0.9938); it is one option away (`inputSize`) if
+ * ten-reference requests need the time.
+ *
+ * The guided filter (guided-filter.ts) costs ~100 ms for a 2048² mask and ~160 ms for 4096² (one core),
+ * a quarter to a third of a pass. Its radius (4 cells of the 512² grid), eps (1e-3) and output levels
+ * (0.06..0.94) were chosen on edge error against the scenes' truth and by eye on hair and fur.
+ */
+
+/** An alpha mask: 1 channel, 0..255 (255 = subject), row-major. */
+export interface Mask {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Where the time went, in milliseconds (for logs and the bench). */
+export interface SegmentTimings {
+  /** Downscaling to the model's input and normalising. */
+  prepare: number;
+  /** Waiting behind other calls for the model. */
+  queued: number;
+  /** The model run itself. */
+  model: number;
+  /** The guided filter to the output size (and resizing the guide, when the size differs). */
+  refine: number;
+}
+
+export interface SegmentedMask extends Mask {
+  timings: SegmentTimings;
+}
+
+/** Raw 8-bit sRGB pixels, as sharp's `.raw()` gives them (alpha, if any, is ignored). */
+export interface SegmentImage {
+  data: Buffer | Uint8Array;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
+export interface SegmentOptions {
+  /** Checked before the model run (also while queued) and after it; a run in progress cannot be stopped. */
+  signal?: AbortSignal;
+  /** Size of the returned mask; defaults to the image's. */
+  width?: number;
+  height?: number;
+}
+
+export interface SegmenterOptions {
+  /** 'small' (uint8-quantised, default) or 'medium' (fp16); both are ISNet. */
+  variant?: ModelVariant;
+  /** Side of the square model input: a multiple of 32 (the coarsest upsampling step) from 256 to 1024. Default 512. */
+  inputSize?: number;
+  /** Intra-op threads; default: the machine's cores. */
+  threads?: number;
+  /** Guided-filter settings on the model's grid. */
+  refine?: GuidedFilterOptions;
+}
+
+const INPUT_NAME = 'input';
+const OUTPUT_NAME = 'output';
+const EXPORTED_SIZE = 1024;
+const DEFAULT_VARIANT: ModelVariant = 'small';
+const DEFAULT_INPUT_SIZE = 512;
+const DEFAULT_REFINE: GuidedFilterOptions = { radius: 4, eps: 1e-3, levels: [0.06, 0.94] };
+
+interface SharedEntry {
+  promise: Promise<Segmenter>;
+  settled?: Segmenter;
+}
+let shared: SharedEntry | undefined;
+
+export class Segmenter {
+  private constructor(
+    private readonly worker: ModelWorker,
+    readonly variant: ModelVariant,
+    readonly inputSize: number,
+    private readonly refine: GuidedFilterOptions,
+    /** Milliseconds to read, verify and rewrite the model, and to create the session. */
+    readonly loadMs: { read: number; session: number },
+  ) {}
+
+  /**
+   * The process-wide segmenter with the default settings: loaded on first use and kept; concurrent
+   * callers share one load. A failed load, or a worker that died, is retried on the next call.
+   */
+  static shared(): Promise<Segmenter> {
+    if (shared?.settled?.worker.failed) shared = undefined;
+    if (!shared) {
+      const entry: SharedEntry = {
+        promise: Segmenter.load().then(
+          (segmenter) => (entry.settled = segmenter),
+          (error: unknown) => {
+            if (shared === entry) shared = undefined;
+            throw error;
+          },
+        ),
+      };
+      shared = entry;
+    }
+    return shared.promise;
+  }
+
+  /** A new, unshared segmenter (for other settings, or to compare them). Close it when done. */
+  static async load(options: SegmenterOptions = {}): Promise<Segmenter> {
+    const variant = options.variant ?? DEFAULT_VARIANT;
+    const inputSize = options.inputSize ?? DEFAULT_INPUT_SIZE;
+    if (!Number.isInteger(inputSize) || inputSize < 256 || inputSize > EXPORTED_SIZE || inputSize % 32 !== 0) {
+      throw new RangeError(`inputSize must be a multiple of 32 from 256 to ${EXPORTED_SIZE}, not ${inputSize}`);
+    }
+    const threads = options.threads ?? availableParallelism();
+    const started = performance.now();
+    const original = await readModel(variant);
+    const model =
+      inputSize === EXPORTED_SIZE
+        ? original
+        : resizeSquareInput(original, { exportedSize: EXPORTED_SIZE, size: inputSize, inputName: INPUT_NAME, outputName: OUTPUT_NAME });
+    const read = performance.now() - started;
+    const { worker, loadMs } = await ModelWorker.start(model, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      // The arena makes repeated runs fast; memory patterns (pre-planned activation blocks) raised
+      // peak RSS from ~350 MB to ~510 MB at 512² for no measurable speed.
+      enableCpuMemArena: true,
+      enableMemPattern: false,
+      logSeverityLevel: 3,
+    });
+    return new Segmenter(worker, variant, inputSize, options.refine ?? DEFAULT_REFINE, { read, session: loadMs });
+  }
+
+  /** The subject's alpha mask at the image's size (or the size asked for). */
+  async segment(image: SegmentImage, options: SegmentOptions = {}): Promise<SegmentedMask> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const { width, height, channels } = image;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new RangeError(`Bad image size ${width}x${height}`);
+    if (channels !== 3 && channels !== 4) throw new RangeError(`Images need 3 or 4 channels, not ${String(channels)}`);
+    if (image.data.length !== width * height * channels) {
+      throw new RangeError(`Image data has ${image.data.length} bytes, ${width}x${height}x${channels} needs ${width * height * channels}`);
+    }
+    const outWidth = options.width ?? width;
+    const outHeight = options.height ?? height;
+    if (!Number.isInteger(outWidth) || !Number.isInteger(outHeight) || outWidth < 1 || outHeight < 1) {
+      throw new RangeError(`Bad mask size ${outWidth}x${outHeight}`);
+    }
+
+    const started = performance.now();
+    const size = this.inputSize;
+    const raw = { raw: { width, height, channels } } as const;
+    // The model sees the whole image squashed to its square input (as ISNet was trained); the same
+    // small RGB is the guided filter's low-resolution guide.
+    const small = await sharp(image.data, raw).removeAlpha().resize(size, size, { fit: 'fill' }).raw().toBuffer();
+    if (small.length !== size * size * 3) throw new Error(`Expected RGB from sharp, got ${small.length / (size * size)} channels`);
+    const input = normalise(small, size);
+
+    const prepared = performance.now();
+    const { output, ms: model } = await this.worker.run(INPUT_NAME, OUTPUT_NAME, input, [1, 3, size, size], signal);
+    signal?.throwIfAborted();
+    const ran = performance.now();
+
+    const guide =
+      outWidth === width && outHeight === height
+        ? { data: image.data, width, height, channels }
+        : {
+            data: await sharp(image.data, raw).removeAlpha().resize(outWidth, outHeight, { fit: 'fill' }).raw().toBuffer(),
+            width: outWidth,
+            height: outHeight,
+            channels: 3 as const,
+          };
+    const data = guidedUpsample({ rgb: small, mask: output, width: size, height: size }, guide, this.refine);
+    const timings = { prepare: prepared - started, queued: Math.max(0, ran - prepared - model), model, refine: performance.now() - ran };
+    return { width: outWidth, height: outHeight, data, timings };
+  }
+
+  /** Stops the worker; pending and later calls fail. If this was the shared one, the next shared() loads anew. */
+  async close(): Promise<void> {
+    if (shared?.settled === this) shared = undefined;
+    await this.worker.close();
+  }
+}
+
+/**
+ * HWC bytes to the CHW float tensor ISNet expects: (v − 128) / 256, i.e. mean 0.5 and std 1.0 on 0..1,
+ * the normalisation of ISNet's training code and of imgly's published inference code.
+ */
+function normalise(rgb: Uint8Array, size: number): Float32Array {
+  const n = size * size;
+  const out = new Float32Array(3 * n);
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    out[i] = (rgb[j]! - 128) / 256;
+    out[n + i] = (rgb[j + 1]! - 128) / 256;
+    out[2 * n + i] = (rgb[j + 2]! - 128) / 256;
+  }
+  return out;
+}
+
+export { guidedUpsample, fitCoefficients, applyCoefficients, boxMean } from './guided-filter.js';
+export type { GuidedFilterOptions } from './guided-filter.js';
+export type { ModelVariant } from './model-file.js';

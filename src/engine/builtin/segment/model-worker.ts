@@ -1,0 +1,187 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * onnxruntime-node runs `session.run` synchronously on the calling JS thread (its promise only defers
+ * the call with setImmediate), and creating a session is synchronous too. On the main thread one
+ * segmentation would freeze the event loop for half a second: no lease renewals, no HTTP. So the
+ * session lives in one worker thread, and this class is its mailbox.
+ *
+ * Calls run one at a time in arrival order. onnxruntime itself allows concurrent Run() calls on one
+ * session, but on a 2-core box two runs would only fight over the same intra-op threads and double the
+ * activation memory; a FIFO gives the same throughput with half the peak memory, and lets a queued
+ * call that is aborted leave the queue without ever reaching the model. A run cannot be interrupted
+ * once onnxruntime has it: an abort rejects the caller at once, and the worker's result is discarded.
+ *
+ * The worker's code is a string evaluated as CommonJS: the same text works from the TypeScript
+ * sources under vitest and from the compiled dist/, with no loader and no separate build step.
+ */
+const WORKER_SOURCE = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require('node:module').createRequire(workerData.resolveFrom)('onnxruntime-node');
+let session;
+async function handle(msg) {
+  const started = performance.now();
+  if (msg.type === 'load') {
+    session = await ort.InferenceSession.create(new Uint8Array(msg.model), msg.options);
+    return [{ ms: performance.now() - started, inputNames: session.inputNames, outputNames: session.outputNames }, []];
+  }
+  const result = await session.run({ [msg.inputName]: new ort.Tensor('float32', msg.input, msg.dims) }, [msg.outputName]);
+  const output = result[msg.outputName];
+  return [{ output: output.data, dims: output.dims, ms: performance.now() - started }, [output.data.buffer]];
+}
+parentPort.on('message', (msg) => {
+  handle(msg).then(
+    ([reply, transfer]) => parentPort.postMessage({ id: msg.id, ok: true, ...reply }, transfer),
+    (error) => parentPort.postMessage({ id: msg.id, ok: false, message: String((error && error.message) || error) }),
+  );
+});
+`;
+
+/** The subset of onnxruntime's SessionOptions that crosses to the worker (plain data only). */
+export interface SessionSettings {
+  executionProviders: string[];
+  graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+  intraOpNumThreads: number;
+  interOpNumThreads: number;
+  executionMode: 'sequential' | 'parallel';
+  enableCpuMemArena: boolean;
+  enableMemPattern: boolean;
+  logSeverityLevel: 0 | 1 | 2 | 3 | 4;
+}
+
+export interface RunResult {
+  output: Float32Array;
+  dims: number[];
+  /** Time inside session.run, in the worker. */
+  ms: number;
+}
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  message?: string;
+  ms?: number;
+  inputNames?: string[];
+  outputNames?: string[];
+  output?: Float32Array;
+  dims?: number[];
+}
+
+interface Job {
+  message: { type: 'run'; inputName: string; outputName: string; input: Float32Array; dims: number[] };
+  signal: AbortSignal | undefined;
+  resolve(result: RunResult): void;
+  reject(error: unknown): void;
+  onAbort?: () => void;
+}
+
+export class ModelWorker {
+  #worker: Worker;
+  #nextId = 1;
+  /** Replies awaited, by message id (at most one run and, at start, the load). */
+  #waiting = new Map<number, (reply: Reply) => void>();
+  #queue: Job[] = [];
+  #busy = false;
+  #failure: Error | undefined;
+
+  private constructor() {
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { resolveFrom: import.meta.url } });
+    this.#worker.on('message', (reply: Reply) => {
+      const settle = this.#waiting.get(reply.id);
+      this.#waiting.delete(reply.id);
+      settle?.(reply);
+    });
+    this.#worker.on('error', (error) => this.#fail(error));
+    this.#worker.on('exit', (code) => this.#fail(new Error(`The segmentation worker exited (code ${code})`)));
+  }
+
+  /** Starts the worker and creates the session from the model bytes (which are transferred, not copied). */
+  static async start(model: Uint8Array, options: SessionSettings): Promise<{ worker: ModelWorker; loadMs: number }> {
+    const worker = new ModelWorker();
+    const bytes =
+      model.byteOffset === 0 && model.byteLength === model.buffer.byteLength && model.buffer instanceof ArrayBuffer
+        ? model.buffer
+        : model.slice().buffer;
+    try {
+      const reply = await worker.#send({ type: 'load', model: bytes, options }, [bytes]);
+      worker.#worker.unref(); // idle until the first run
+      return { worker, loadMs: reply.ms ?? 0 };
+    } catch (error) {
+      await worker.close();
+      throw error;
+    }
+  }
+
+  /** Whether the worker died (then every call fails; load a new one). */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  /** Runs the model on one input; queued behind earlier calls. The input's buffer is transferred. */
+  run(inputName: string, outputName: string, input: Float32Array, dims: number[], signal?: AbortSignal): Promise<RunResult> {
+    return new Promise<RunResult>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      if (this.#failure) return reject(this.#failure);
+      const job: Job = { message: { type: 'run', inputName, outputName, input, dims }, signal, resolve, reject };
+      if (signal) {
+        job.onAbort = () => {
+          const queued = this.#queue.indexOf(job);
+          if (queued >= 0) this.#queue.splice(queued, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', job.onAbort, { once: true });
+      }
+      this.#queue.push(job);
+      this.#pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#fail(new Error('The segmenter was closed'));
+    await this.#worker.terminate();
+  }
+
+  #pump(): void {
+    if (this.#busy || this.#failure) return;
+    const job = this.#queue.shift();
+    if (!job) {
+      this.#worker.unref(); // idle: do not keep the process alive
+      return;
+    }
+    this.#busy = true;
+    this.#worker.ref();
+    const done = (): void => {
+      if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
+      this.#busy = false;
+      this.#pump();
+    };
+    this.#send(job.message, [job.message.input.buffer as ArrayBuffer]).then(
+      (reply) => {
+        done();
+        job.resolve({ output: reply.output!, dims: reply.dims!, ms: reply.ms ?? 0 });
+      },
+      (error: unknown) => {
+        done();
+        job.reject(error);
+      },
+    );
+  }
+
+  #send(message: object, transfer: ArrayBuffer[]): Promise<Reply> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      this.#waiting.set(id, (reply) => (reply.ok ? resolve(reply) : reject(new Error(`Segmentation model: ${reply.message}`))));
+      this.#worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  #fail(error: Error): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    for (const job of this.#queue.splice(0)) job.reject(error);
+    for (const settle of this.#waiting.values()) settle({ id: 0, ok: false, message: error.message });
+    this.#waiting.clear();
+  }
+}
