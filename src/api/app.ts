@@ -5,8 +5,8 @@
 import crypto from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Ajv } from 'ajv';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { Ajv } from 'ajv';
+import Fastify, { LogController, type FastifyInstance, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { imageUriProblem, webhookUrlProblem } from './validation.js';
 import type { ApiDeps } from './context.js';
@@ -17,6 +17,8 @@ import { healthRoutes } from './routes/health.js';
 import { catalogueRoutes } from './routes/models.js';
 import { streamRoutes } from './routes/stream.js';
 import { submitRoutes } from './routes/submit.js';
+import { libraryRoutes } from './routes/library.js';
+import { accountRoutes } from './routes/account.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { requestRoutes } from './routes/requests.js';
 import { ErrorEnvelope } from '../contract/schemas.js';
@@ -40,6 +42,33 @@ export interface AppOptions {
   streamKeepAliveMs?: number;
 }
 
+/**
+ * Two validators. Bodies are JSON and typed: a string where a number belongs is the client's mistake
+ * to hear about, not to guess at, and the stored input is exactly the model's schema (unknown fields
+ * dropped). Query strings, paths and headers are text by nature, so they are coerced.
+ */
+function requestValidators(): FastifySchemaCompiler<unknown> {
+  const make = (part: 'body' | 'text') => {
+    const ajv = new Ajv({
+      coerceTypes: part === 'text' ? 'array' : false,
+      useDefaults: true,
+      removeAdditional: part === 'body' ? 'all' : false,
+      // One detail entry per broken rule, with the offending value at hand for its message.
+      allErrors: true,
+      verbose: true,
+      strict: false,
+    });
+    ajv.addFormat('image_uri', (value: string) => imageUriProblem(value) === undefined);
+    ajv.addFormat('webhook_uri', (value: string) => webhookUrlProblem(value) === undefined);
+    // The seed's `validations` list documents the image rules, which the fetcher enforces.
+    ajv.addKeyword({ keyword: 'validations', schemaType: 'array' });
+    return ajv;
+  };
+  const body = make('body');
+  const text = make('text');
+  return ({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+}
+
 export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyServerOptions['loggerInstance'],
@@ -49,25 +78,9 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     requestIdHeader: false,
     // One access line per request (the onResponse hook below) instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'req_id', disableRequestLogging: true }),
-    ajv: {
-      customOptions: {
-        // A string where a number belongs is the client's mistake to hear about, not to guess at.
-        coerceTypes: false,
-        useDefaults: true,
-        // The stored input is exactly the model's schema: unknown fields are dropped.
-        removeAdditional: 'all',
-        // One detail entry per broken rule, with the offending value at hand for its message.
-        allErrors: true,
-        verbose: true,
-        formats: {
-          image_uri: (value: string) => imageUriProblem(value) === undefined,
-          webhook_uri: (value: string) => webhookUrlProblem(value) === undefined,
-        },
-      },
-      // The seed's `validations` list documents the image rules, which the fetcher enforces.
-      plugins: [(ajv: Ajv) => ajv.addKeyword({ keyword: 'validations', schemaType: 'array' })],
-    },
   });
+
+  app.setValidatorCompiler(requestValidators());
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
@@ -110,7 +123,9 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
       tags: [
         { name: 'requests', description: 'Submit, follow and cancel edit requests' },
         { name: 'models', description: 'The catalogue' },
-        { name: 'files', description: 'Signed downloads' },
+        { name: 'files', description: 'Uploads and signed downloads' },
+        { name: 'library', description: "The account's past requests" },
+        { name: 'account', description: 'Keys and usage of the account behind the key' },
         { name: 'health', description: 'Probes' },
       ],
     },
@@ -127,6 +142,8 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     requestRoutes(v1, deps);
     streamRoutes(v1, deps, { keepAliveMs: options.streamKeepAliveMs });
     await uploadRoutes(v1, deps);
+    libraryRoutes(v1, deps);
+    accountRoutes(v1, deps);
   });
 
   return app;

@@ -43,3 +43,15 @@ export class FileNotFoundError extends PublicError {
     super(404, 404003, 'This file no longer exists.');
   }
 }
+
+export class NotDeletableError extends PublicError {
+  constructor(status: string) {
+    super(409, 409002, `The request is ${status}; cancel it or wait for it to finish before deleting it.`);
+  }
+}
+
+export class KeyNotFoundError extends PublicError {
+  constructor(id: string) {
+    super(404, 404004, `No key ${JSON.stringify(id.slice(0, 64))} in this account.`);
+  }
+}

@@ -59,6 +59,7 @@ export class KeyStore {
         'INSERT INTO api_keys (id, account_id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
       ),
       list: db.prepare('SELECT id, account_id, name, prefix, created_at, revoked_at FROM api_keys ORDER BY created_at, id'),
+      listOf: db.prepare('SELECT id, account_id, name, prefix, created_at, revoked_at FROM api_keys WHERE account_id = ? ORDER BY created_at, id'),
       revoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       byId: db.prepare('SELECT id, account_id, name, prefix, created_at, revoked_at FROM api_keys WHERE id = ?'),
       byHash: db.prepare('SELECT id, account_id FROM api_keys WHERE hash = ? AND revoked_at IS NULL'),
@@ -91,8 +92,10 @@ export class KeyStore {
     })();
   }
 
-  list(): ApiKey[] {
-    return (this.sql.list.all() as KeyRow[]).map(toKey);
+  /** Every key, or those of one account. */
+  list(accountId?: string): ApiKey[] {
+    const rows = accountId === undefined ? this.sql.list.all() : this.sql.listOf.all(accountId);
+    return (rows as KeyRow[]).map(toKey);
   }
 
   get(id: string): ApiKey | undefined {

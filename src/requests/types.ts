@@ -24,6 +24,8 @@ export interface OutputFile {
 /** What a completed request produced, beside its files: what the engine did and did not do. */
 export interface RequestResult {
   files: OutputFile[];
+  /** A small JPEG of the first output, for lists. */
+  thumbnail?: string;
   edits: unknown[];
   warnings: string[];
 }
@@ -137,6 +139,27 @@ export interface WorkerHeartbeat {
  * The store and queue. The SQLite implementation is the embedded default; a Redis one is planned,
  * and both must pass test/requests/store.suite.ts.
  */
+/** A request as a list shows it: the record plus what the prompt and inputs were. */
+export interface RequestSummary extends RequestRecord {
+  prompt: string | null;
+  imageCount: number;
+}
+
+export interface RequestPage {
+  items: RequestSummary[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  next: string | null;
+}
+
+export interface UsageDay {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  requests: number;
+  completed: number;
+  outputMegapixels: number;
+  computeSeconds: number;
+}
+
 export interface RequestStore {
   /**
    * Adds a request at the back of the queue, or returns the earlier one with the same idempotency
@@ -148,6 +171,14 @@ export interface RequestStore {
   /** The request with its queue position; undefined when unknown or deleted. */
   get(id: string): Promise<RequestRecord | undefined>;
   cancel(id: string, now: number): Promise<CancelOutcome>;
+  /** The model input as submitted, for the owner to see or run again. */
+  inputOf(id: string): Promise<unknown | undefined>;
+  /** An account's requests, newest first. */
+  listByAccount(accountId: string, options: { limit: number; before?: string | undefined }): Promise<RequestPage>;
+  /** Deletes a finished request with its history; false when it is unknown or not finished. */
+  deleteFinished(id: string): Promise<boolean>;
+  /** Requests, outputs and compute per UTC day since `since`, for one account. */
+  usageByDay(accountId: string, since: number): Promise<UsageDay[]>;
 
   /** Takes the oldest queued request and leases it to `owner` until now + leaseMs. */
   claim(owner: string, leaseMs: number, now: number): Promise<ClaimedRequest | undefined>;

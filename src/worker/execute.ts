@@ -3,6 +3,7 @@
  * what the request produced; throws what went wrong (a PublicError when it is the request's fault).
  */
 import type { Logger } from 'pino';
+import sharp from 'sharp';
 import type { Engine } from '../engine/types.js';
 import type { InputPolicy, LocalSourceReader } from '../inputs/types.js';
 import { loadImages } from '../inputs/load.js';
@@ -16,6 +17,8 @@ export interface ExecuteDeps {
   inputPolicy: (model: ModelDefinition) => InputPolicy;
   localSource: LocalSourceReader;
 }
+
+export const THUMBNAIL_SIZE = 384;
 
 /** Shares of the progress bar: fetching, then the engine, then storing. */
 const FETCH_SHARE = 0.1;
@@ -54,5 +57,18 @@ export async function executeRequest(
       };
     }),
   );
-  return { files, edits: result.edits, warnings: result.warnings };
+  const thumbnail = result.images[0] ? await storeThumbnail(claimed.id, result.images[0].data, deps.storage) : undefined;
+  return { files, thumbnail, edits: result.edits, warnings: result.warnings };
+}
+
+/** Lists show a small picture; making it once here is cheaper than resizing 6K images per page view. */
+async function storeThumbnail(requestId: string, image: Buffer, storage: FileStorage): Promise<string> {
+  const key = `outputs/${requestId}/thumb.jpg`;
+  const data = await sharp(image, { limitInputPixels: 6198 * 4096 })
+    .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside' })
+    .flatten({ background: '#ffffff' })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  await storage.put(key, data);
+  return key;
 }

@@ -79,7 +79,7 @@ describe('retention', () => {
       const submitted = await (await server.submit({ image_urls: [dataUri('horse.png')], prompt: 'p', 'width×height': '1024x1024(1:1)' })).json();
       const result = await server.waitForResult(submitted.request_id);
       const folder = path.join(server.config.dataDir, 'files/outputs', submitted.request_id);
-      expect(fs.readdirSync(folder)).toEqual(['0.jpg']);
+      expect(fs.readdirSync(folder).sort()).toEqual(['0.jpg', 'thumb.jpg']);
       // Not yet.
       expect(await server.runtime.maintenance!.deleteExpired(Date.now() + 59 * 60_000)).toBe(0);
       expect(await server.runtime.maintenance!.deleteExpired(Date.now() + 61 * 60_000)).toBe(1);

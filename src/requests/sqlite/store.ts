@@ -15,6 +15,8 @@ import {
   type Enqueued,
   type ExpiredLeases,
   type RequestEvent,
+  type RequestPage,
+  type UsageDay,
   type WebhookDelivery,
   type NewRequest,
   type RequestError,
@@ -170,6 +172,22 @@ export class SqliteRequestStore implements RequestStore {
       removeWorker: db.prepare(`DELETE FROM workers WHERE id = ?`),
       liveWorkers: db.prepare(`SELECT id, info FROM workers WHERE heartbeat_at >= ?`),
       ping: db.prepare('SELECT 1').pluck(),
+      input: db.prepare('SELECT input FROM requests WHERE id = ?').pluck(),
+      page: db.prepare(
+        `SELECT ${RECORD_COLUMNS}, seq, json_extract(input, '$.prompt') AS prompt, json_array_length(input, '$.image_urls') AS image_count,
+           CASE WHEN status = 'in_queue'
+             THEN (SELECT count(*) FROM requests q WHERE q.status = 'in_queue' AND q.seq < r.seq) END AS queue_position
+         FROM requests r WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      ),
+      deleteFinished: db.prepare(`DELETE FROM requests WHERE id = ? AND status IN ('completed', 'failed', 'cancelled')`),
+      usage: db.prepare(
+        `SELECT date(created_at / 1000, 'unixepoch') AS day,
+                count(*) AS requests,
+                sum(status = 'completed') AS completed,
+                coalesce(sum((SELECT sum(json_extract(f.value, '$.width') * json_extract(f.value, '$.height')) FROM json_each(r.result, '$.files') f)), 0) / 1e6 AS mp,
+                coalesce(sum(CASE WHEN started_at IS NOT NULL AND finished_at IS NOT NULL AND status IN ('completed', 'failed') THEN finished_at - started_at END), 0) / 1000.0 AS compute
+         FROM requests r WHERE account_id = ? AND created_at >= ? GROUP BY day ORDER BY day`,
+      ),
     };
   }
 
@@ -300,6 +318,35 @@ export class SqliteRequestStore implements RequestStore {
     return (this.sql.liveWorkers.all(since) as { id: string; info: string }[]).map((w) => ({
       id: w.id,
       info: JSON.parse(w.info) as Record<string, unknown>,
+    }));
+  }
+
+  async inputOf(id: string): Promise<unknown | undefined> {
+    const raw = this.sql.input.get(id) as string | undefined;
+    return raw === undefined ? undefined : JSON.parse(raw);
+  }
+
+  async listByAccount(accountId: string, options: { limit: number; before?: string | undefined }): Promise<RequestPage> {
+    const before = options.before && /^\d{1,15}$/.test(options.before) ? Number(options.before) : Number.MAX_SAFE_INTEGER;
+    // One more than asked tells whether there is a next page.
+    const rows = this.sql.page.all(accountId, before, options.limit + 1) as (Row & { seq: number; prompt: string | null; image_count: number | null })[];
+    const items = rows.slice(0, options.limit).map((r) => ({ ...toRecord(r), prompt: r.prompt, imageCount: r.image_count ?? 0 }));
+    const last = rows[options.limit - 1];
+    return { items, next: rows.length > options.limit && last ? String(last.seq) : null };
+  }
+
+  async deleteFinished(id: string): Promise<boolean> {
+    return this.sql.deleteFinished.run(id).changes === 1;
+  }
+
+  async usageByDay(accountId: string, since: number): Promise<UsageDay[]> {
+    const rows = this.sql.usage.all(accountId, since) as { day: string; requests: number; completed: number; mp: number; compute: number }[];
+    return rows.map((r) => ({
+      day: r.day,
+      requests: r.requests,
+      completed: r.completed,
+      outputMegapixels: Math.round(r.mp * 100) / 100,
+      computeSeconds: Math.round(r.compute * 100) / 100,
     }));
   }
 
