@@ -26,7 +26,7 @@ export async function fitRaster(src: Raster, width: number, height: number, opti
   if (src.width === width && src.height === height) return src;
   return cropLoss(src.width, src.height, width, height) <= MAX_CROP_LOSS
     ? cover(src, width, height, options.focus)
-    : extend(src, width, height);
+    : extendCanvas(src, width, height);
 }
 
 /** Lanczos resampling; when enlarging, a sharpening that grows with the factor restores crispness. */
@@ -60,12 +60,21 @@ async function cover(src: Raster, width: number, height: number, focus: FitOptio
   return toRaster(fromRaster(big).extract({ left, top, width, height }));
 }
 
-async function extend(src: Raster, width: number, height: number): Promise<Raster> {
-  const scale = Math.min(width / src.width, height / src.height);
+/**
+ * The whole image, as large as fits (or `scale` times its size), centred on a `width`×`height`
+ * canvas whose rest continues the image. A transparent image (a cut-out subject) is centred on
+ * transparency instead: there is no background to continue.
+ */
+export async function extendCanvas(src: Raster, width: number, height: number, scale = Math.min(width / src.width, height / src.height)): Promise<Raster> {
   const w = Math.min(width, Math.max(1, Math.round(src.width * scale)));
   const h = Math.min(height, Math.max(1, Math.round(src.height * scale)));
   const left = Math.floor((width - w) / 2);
   const top = Math.floor((height - h) / 2);
+  if (src.channels === 4) {
+    return toRaster(
+      resized(src, w, h).extend({ left, top, right: width - w - left, bottom: height - h - top, background: { r: 0, g: 0, b: 0, alpha: 0 } }),
+    );
+  }
   const [fitted, surround] = await Promise.all([
     toRaster(resized(src, w, h).removeAlpha()),
     surroundFor(src, { width, height, w, h, left, top }),

@@ -29,3 +29,7 @@ export async function decode(data: Buffer, options: { flatten?: boolean } = {}):
   if (options.flatten) image = image.flatten({ background: '#ffffff' });
   return toRaster(image);
 }
+
+export async function extractRaster(r: Raster, box: { left: number; top: number; width: number; height: number }): Promise<Raster> {
+  return toRaster(fromRaster(r).extract(box));
+}

@@ -9,13 +9,13 @@ export const encode: Step = {
   weight: 2,
   async run(c) {
     c.outputs = await Promise.all(
-      c.canvases.map(async (canvas) => {
-        const withAlpha = canvas.channels === 4;
-        const image = fromRaster(canvas);
+      c.canvases.map(async ({ image }) => {
+        const withAlpha = image.channels === 4;
+        const pipeline = fromRaster(image);
         const data = withAlpha
-          ? await image.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer()
-          : await image.jpeg({ quality: JPEG_QUALITY, chromaSubsampling: '4:4:4' }).toBuffer();
-        return { data, format: withAlpha ? ('png' as const) : ('jpeg' as const), width: canvas.width, height: canvas.height };
+          ? await pipeline.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer()
+          : await pipeline.jpeg({ quality: JPEG_QUALITY, chromaSubsampling: '4:4:4' }).toBuffer();
+        return { data, format: withAlpha ? ('png' as const) : ('jpeg' as const), width: image.width, height: image.height };
       }),
     );
   },

@@ -1,0 +1,96 @@
+/**
+ * Colour harmonisation of a pasted subject to its new scene: the mean and spread of each CIELAB
+ * channel of the subject move towards those of the scene (Reinhard et al.'s transfer). `strength`
+ * 0 keeps the subject as it was, 1 adopts the scene's statistics fully; lightness moves less than
+ * colour so that a dark object stays dark.
+ */
+import type { Raster } from '../raster.js';
+import type { Mask } from './mask.js';
+
+interface Stats {
+  mean: [number, number, number];
+  sd: [number, number, number];
+}
+
+const LINEAR = new Float32Array(256).map((_, v) => {
+  const c = v / 255;
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+});
+
+const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+const fInv = (t: number) => (t ** 3 > 216 / 24389 ? t ** 3 : (116 * t - 16) / (24389 / 27));
+
+function toLab(r: number, g: number, b: number, out: Float32Array, o: number): void {
+  const R = LINEAR[r]!;
+  const G = LINEAR[g]!;
+  const B = LINEAR[b]!;
+  const x = (0.4124 * R + 0.3576 * G + 0.1805 * B) / 0.95047;
+  const y = 0.2126 * R + 0.7152 * G + 0.0722 * B;
+  const z = (0.0193 * R + 0.1192 * G + 0.9505 * B) / 1.08883;
+  const fy = f(y);
+  out[o] = 116 * fy - 16;
+  out[o + 1] = 500 * (f(x) - fy);
+  out[o + 2] = 200 * (fy - f(z));
+}
+
+function toSrgbByte(l: number): number {
+  const c = l <= 0.0031308 ? l * 12.92 : 1.055 * Math.max(0, l) ** (1 / 2.4) - 0.055;
+  return Math.min(255, Math.max(0, Math.round(c * 255)));
+}
+
+function fromLab(L: number, a: number, b: number, out: Buffer, o: number): void {
+  const fy = (L + 16) / 116;
+  const x = fInv(fy + a / 500) * 0.95047;
+  const y = fInv(fy);
+  const z = fInv(fy - b / 200) * 1.08883;
+  out[o] = toSrgbByte(3.2406 * x - 1.5372 * y - 0.4986 * z);
+  out[o + 1] = toSrgbByte(-0.9689 * x + 1.8758 * y + 0.0415 * z);
+  out[o + 2] = toSrgbByte(0.0557 * x - 0.204 * y + 1.057 * z);
+}
+
+/** Lab statistics of the pixels where the mask is at least half on (all pixels without a mask), sampled. */
+export function labStats(r: Raster, mask?: Mask, step = 2): Stats | undefined {
+  const sum = [0, 0, 0];
+  const sq = [0, 0, 0];
+  let n = 0;
+  const lab = new Float32Array(3);
+  for (let y = 0; y < r.height; y += step) {
+    for (let x = 0; x < r.width; x += step) {
+      const p = y * r.width + x;
+      if (mask && mask.data[p]! < 128) continue;
+      const i = p * r.channels;
+      toLab(r.data[i]!, r.data[i + 1]!, r.data[i + 2]!, lab, 0);
+      for (let c = 0; c < 3; c++) {
+        sum[c]! += lab[c]!;
+        sq[c]! += lab[c]! * lab[c]!;
+      }
+      n++;
+    }
+  }
+  if (n < 16) return undefined;
+  const mean = sum.map((s) => s / n) as Stats['mean'];
+  const sd = sq.map((s, c) => Math.sqrt(Math.max(1e-6, s / n - mean[c]! ** 2))) as Stats['sd'];
+  return { mean, sd };
+}
+
+/** Moves the subject's colours towards the scene's; pixels outside the mask are left as they are. */
+export function harmonise(subject: Raster, subjectMask: Mask, scene: Stats, strength: number): Raster {
+  const own = labStats(subject, subjectMask);
+  if (!own || strength <= 0) return subject;
+  const t = Math.min(1, strength);
+  // Lightness follows less than colour: a dark coat in a bright scene should stay a dark coat.
+  const weights = [0.5 * t, t, t];
+  const gain = [0, 1, 2].map((c) => 1 + weights[c]! * (Math.min(2, Math.max(0.5, scene.sd[c]! / own.sd[c]!)) - 1));
+  const target = [0, 1, 2].map((c) => own.mean[c]! + weights[c]! * (scene.mean[c]! - own.mean[c]!));
+  const [m0, m1, m2] = own.mean;
+  const [g0, g1, g2] = gain as [number, number, number];
+  const [t0, t1, t2] = target as [number, number, number];
+  const out = Buffer.from(subject.data);
+  const lab = new Float32Array(3);
+  for (let p = 0, i = 0; p < subjectMask.data.length; p++, i += subject.channels) {
+    if (subjectMask.data[p] === 0) continue;
+    toLab(out[i]!, out[i + 1]!, out[i + 2]!, lab, 0);
+    fromLab((lab[0]! - m0) * g0 + t0, (lab[1]! - m1) * g1 + t1, (lab[2]! - m2) * g2 + t2, out, i);
+  }
+  return { ...subject, data: out };
+}

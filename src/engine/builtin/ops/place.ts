@@ -1,0 +1,226 @@
+/**
+ * Multi-reference fusion: a reference's subject, cut out with its mask, scaled to a plausible size,
+ * put where the prompt says (or side by side on the lower part of the scene), its colours moved
+ * towards the scene's, its edge feathered, and a soft contact shadow under it.
+ */
+import sharp, { type OverlayOptions } from 'sharp';
+import type { Anchor, Position } from '../prompt/types.js';
+import type { Raster } from '../raster.js';
+import { fromRaster, toRaster } from '../raster.js';
+import { harmonise, labStats } from './harmonise.js';
+import { boundingBox, extractMask, featherMask, resizeMask, type Box, type Mask } from './mask.js';
+
+export interface Placement {
+  /** The reference and its subject mask. */
+  source: Raster;
+  mask: Mask;
+  /** Multiplies the plausible size. */
+  size: number;
+  position?: Position | undefined;
+  anchor?: Anchor | undefined;
+}
+
+/** Where a subject lands: its box in the scene, and whether the scene's own subject covers it. */
+export interface Slot {
+  box: Box;
+  behind: boolean;
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/**
+ * Decides every subject's box. `sceneSubject` is the scene's own main object, for anchors ("on the
+ * boat" puts the subject on the scene's most salient object). `variant` shifts the default layout
+ * so that the images of a set differ.
+ */
+export interface LayoutSubject {
+  aspect: number;
+  size: number;
+  position?: Position | undefined;
+  anchor?: Anchor | undefined;
+  /** Cut off at the bottom of its photo: it stands on the bottom of the frame, so the cut never shows. */
+  cutAtBottom?: boolean | undefined;
+}
+
+export function layout(scene: { width: number; height: number }, subjects: LayoutSubject[], sceneSubject: Box | undefined, variant: number): Slot[] {
+  const W = scene.width;
+  const H = scene.height;
+  const defaults = subjects.map((s, i) => ({ s, i })).filter(({ s }) => !s.position && !s.anchor);
+  const order = variant % 2 === 1 ? [...defaults].reverse() : defaults;
+  const slots: Slot[] = new Array(subjects.length);
+  const boxFor = (aspect: number, height: number, cx: number, bottom: number): Box => {
+    let h = height;
+    let w = h * aspect;
+    // Never wider than most of the frame, never taller than it.
+    if (w > W * 0.9) {
+      w = W * 0.9;
+      h = w / aspect;
+    }
+    h = Math.min(h, H * 0.95);
+    w = h * aspect;
+    const left = clamp(Math.round(cx - w / 2), 0, Math.max(0, Math.round(W - w)));
+    const top = clamp(Math.round(bottom - h), 0, Math.max(0, Math.round(H - h)));
+    return { left, top, width: Math.max(1, Math.round(w)), height: Math.max(1, Math.round(h)) };
+  };
+
+  // Side by side on the lower part of the scene, each in its own share of the width.
+  order.forEach(({ s, i }, k) => {
+    const share = W / order.length;
+    const shift = variant > 1 ? ((variant % 3) - 1) * 0.08 * W : 0;
+    const cx = clamp(share * (k + 0.5) + shift, share * 0.3, W - share * 0.3);
+    const height = Math.min(H * 0.55, (share * 0.85) / s.aspect) * s.size;
+    slots[i] = { box: boxFor(s.aspect, height, cx, H * 0.93), behind: false };
+  });
+
+  subjects.forEach((s, i) => {
+    if (slots[i]) return;
+    const base = H * 0.5 * s.size;
+    if (s.anchor && sceneSubject) {
+      const o = sceneSubject;
+      const ocx = o.left + o.width / 2;
+      switch (s.anchor.relation) {
+        case 'on':
+        case 'in':
+          // Sitting on or in it: standing on its upper part, about its size.
+          slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.9, H * 0.2, H * 0.7) * s.size, ocx, o.top + o.height * 0.45), behind: false };
+          return;
+        case 'beside': {
+          const right = o.left + o.width + (W - o.left - o.width) / 2;
+          const left = o.left / 2;
+          const cx = W - (o.left + o.width) > o.left ? right : left;
+          slots[i] = { box: boxFor(s.aspect, o.height * 0.9 * s.size, cx, o.top + o.height), behind: false };
+          return;
+        }
+        case 'behind':
+          slots[i] = { box: boxFor(s.aspect, o.height * 0.8 * s.size, ocx + o.width * 0.2, o.top + o.height * 0.6), behind: true };
+          return;
+        case 'in_front_of':
+          slots[i] = { box: boxFor(s.aspect, o.height * 0.9 * s.size, ocx, Math.min(H * 0.98, o.top + o.height * 1.1)), behind: false };
+          return;
+        case 'under':
+          slots[i] = { box: boxFor(s.aspect, o.height * 0.5 * s.size, ocx, o.top + o.height), behind: true };
+          return;
+        case 'above':
+          slots[i] = { box: boxFor(s.aspect, o.height * 0.6 * s.size, ocx, o.top), behind: false };
+          return;
+      }
+    }
+    const p = s.position ?? 'center';
+    const cx = p.includes('left') ? W * 0.27 : p.includes('right') ? W * 0.73 : W * 0.5;
+    if (p === 'front') slots[i] = { box: boxFor(s.aspect, base * 1.3, cx, H * 0.98), behind: false };
+    else if (p === 'background') slots[i] = { box: boxFor(s.aspect, base * 0.55, cx, H * 0.68), behind: false };
+    else if (p.startsWith('top')) slots[i] = { box: boxFor(s.aspect, base * 0.8, cx, H * 0.08 + base * 0.8), behind: false };
+    else slots[i] = { box: boxFor(s.aspect, base, cx, p.startsWith('bottom') ? H * 0.96 : H * 0.88), behind: false };
+  });
+  // Whatever the placement, a subject cut at the bottom of its photo must reach the frame's bottom.
+  subjects.forEach((s, i) => {
+    const slot = slots[i];
+    if (s.cutAtBottom && slot) slot.box = { ...slot.box, top: Math.max(0, H - slot.box.height) };
+  });
+  return slots;
+}
+
+export interface CutOut {
+  image: Raster;
+  mask: Mask;
+  aspect: number;
+  /** The subject runs off the bottom of its photo (a bust, a person cut at the knees). */
+  cutAtBottom: boolean;
+}
+
+/** The subject's pixels and mask, cropped to its box (with a little room for the soft edge). */
+export async function cutOut(source: Raster, mask: Mask): Promise<CutOut | undefined> {
+  const found = boundingBox(mask, 128);
+  if (!found) return undefined;
+  const pad = Math.round(Math.max(found.width, found.height) * 0.01);
+  const box = {
+    left: Math.max(0, found.left - pad),
+    top: Math.max(0, found.top - pad),
+    width: Math.min(source.width - Math.max(0, found.left - pad), found.width + 2 * pad),
+    height: Math.min(source.height - Math.max(0, found.top - pad), found.height + 2 * pad),
+  };
+  const [image, m] = await Promise.all([toRaster(fromRaster(source).extract(box)), extractMask(mask, box)]);
+  return { image, mask: m, aspect: box.width / box.height, cutAtBottom: found.top + found.height >= source.height - 2 };
+}
+
+/**
+ * Pastes one cut-out into the scene at `box`: resized with Lanczos, colour-harmonised by `harmony`,
+ * the mask pulled in a little (a cut-out keeps a fringe of its old background) and feathered, over a
+ * soft contact shadow.
+ */
+export async function paste(scene: Raster, cut: CutOut, box: Box, harmony: number, sceneMask?: Mask): Promise<Raster> {
+  const { width, height } = box;
+  const [image, rawMask] = await Promise.all([
+    toRaster(fromRaster(cut.image).resize(width, height, { fit: 'fill', kernel: 'lanczos3' })),
+    resizeMask(cut.mask, width, height),
+  ]);
+  const stats = labStats(scene, undefined, 4);
+  const coloured = stats ? harmonise(image, rawMask, stats, harmony) : image;
+  const tightened = tighten(rawMask);
+  const mask = await featherMask(tightened, Math.max(0.5, Math.min(width, height) / 500));
+
+  const overlay = Buffer.alloc(width * height * 4);
+  for (let p = 0, i = 0, o = 0; p < width * height; p++, i += coloured.channels, o += 4) {
+    overlay[o] = coloured.data[i]!;
+    overlay[o + 1] = coloured.data[i + 1]!;
+    overlay[o + 2] = coloured.data[i + 2]!;
+    overlay[o + 3] = mask.data[p]!;
+  }
+  const shadow = await contactShadow(mask, box, scene);
+  let out = await toRaster(
+    fromRaster(scene).composite([
+      ...(shadow ? [shadow] : []),
+      { input: overlay, raw: { width, height, channels: 4 }, left: box.left, top: box.top },
+    ]),
+  );
+  if (out.channels !== scene.channels) out = await toRaster(fromRaster(out).removeAlpha());
+  return sceneMask ? restoreFront(out, scene, sceneMask) : out;
+}
+
+/** Pulls a soft mask's edge inwards by remapping its levels: the outermost, mixed pixels go. */
+function tighten(m: Mask): Mask {
+  const data = new Uint8Array(m.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(((m.data[i]! - 50) * 255) / 205)));
+  return { ...m, data };
+}
+
+/** A soft dark ellipse where the subject meets the ground, as a multiply layer. */
+async function contactShadow(mask: Mask, box: Box, scene: Raster): Promise<OverlayOptions | undefined> {
+  const found = boundingBox(mask, 128);
+  if (!found) return undefined;
+  const w = Math.round(found.width * 1.1);
+  const h = Math.max(4, Math.round(found.height * 0.09));
+  const sigma = Math.max(2, w / 14);
+  const pad = Math.ceil(sigma * 2.5);
+  const cw = w + 2 * pad;
+  const ch = h + 2 * pad;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cw}" height="${ch}"><ellipse cx="${cw / 2}" cy="${ch / 2}" rx="${w / 2}" ry="${h / 2}" fill="black" fill-opacity="0.5"/></svg>`;
+  const layer = await sharp(Buffer.from(svg)).blur(sigma).png().toBuffer();
+  const cx = box.left + found.left + found.width / 2;
+  const baseY = box.top + found.top + found.height;
+  const left = Math.round(cx - cw / 2);
+  const top = Math.round(baseY - ch / 2 - h * 0.15);
+  // Keep the layer inside the scene; libvips refuses overlays that stick out.
+  if (left < 0 || top < 0 || left + cw > scene.width || top + ch > scene.height) {
+    const cropLeft = Math.max(0, -left);
+    const cropTop = Math.max(0, -top);
+    const cropW = Math.min(cw - cropLeft, scene.width - Math.max(0, left));
+    const cropH = Math.min(ch - cropTop, scene.height - Math.max(0, top));
+    if (cropW <= 0 || cropH <= 0) return undefined;
+    const cropped = await sharp(layer).extract({ left: cropLeft, top: cropTop, width: cropW, height: cropH }).png().toBuffer();
+    return { input: cropped, left: Math.max(0, left), top: Math.max(0, top), blend: 'multiply' };
+  }
+  return { input: layer, left, top, blend: 'multiply' };
+}
+
+/** Puts the scene's own subject back over what was placed behind it. */
+function restoreFront(out: Raster, scene: Raster, sceneMask: Mask): Raster {
+  const data = Buffer.from(out.data);
+  const n = out.channels;
+  for (let p = 0, i = 0; p < sceneMask.data.length; p++, i += n) {
+    const t = sceneMask.data[p]! / 255;
+    if (t === 0) continue;
+    for (let c = 0; c < 3; c++) data[i + c] = Math.round(scene.data[i + c]! * t + data[i + c]! * (1 - t));
+  }
+  return { ...out, data };
+}
