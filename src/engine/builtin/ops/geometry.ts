@@ -7,7 +7,7 @@ import type { Sharp } from 'sharp';
 import type { Canvas } from '../context.js';
 import { extendCanvas } from '../fit.js';
 import { fromRaster, toRaster } from '../raster.js';
-import { boundingBox, centroid, maskPipeline, toMask, type Box, type Mask } from './mask.js';
+import { centroid, maskPipeline, robustBox, toMask, type Box, type Mask } from './mask.js';
 
 /** The same sharp operation on the image and on its mask. */
 async function both(canvas: Canvas, op: (s: Sharp, isMask: boolean) => Sharp): Promise<Canvas> {
@@ -76,7 +76,7 @@ async function zoomOutMask(m: Mask, f: number): Promise<Mask> {
 /** The subject's box with `margin` (a fraction of its size) around it; undefined without a subject. */
 export function subjectCrop(canvas: Canvas, margin: number): Box | undefined {
   if (!canvas.subject) return undefined;
-  const box = boundingBox(canvas.subject, 128);
+  const box = robustBox(canvas.subject);
   if (!box) return undefined;
   const sx = canvas.image.width / canvas.subject.width;
   const sy = canvas.image.height / canvas.subject.height;

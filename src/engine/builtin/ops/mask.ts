@@ -107,3 +107,80 @@ export function blend(a: Raster, b: Raster, m: Mask): Raster {
   }
   return { ...a, data: out };
 }
+
+/**
+ * Keeps the main subject: connected regions of the mask (found on a small copy) smaller than a tenth
+ * of the largest are dropped. A salient-object model also lights up stray bits (a reflection, a
+ * corner of a poster) that would otherwise be cut out, placed or cropped to with the subject.
+ */
+export async function keepMainRegions(m: Mask, minShare = 0.1): Promise<Mask> {
+  const k = Math.min(1, 256 / Math.max(m.width, m.height));
+  const w = Math.max(1, Math.round(m.width * k));
+  const h = Math.max(1, Math.round(m.height * k));
+  const small = await resizeMask(m, w, h);
+  const label = new Int32Array(w * h);
+  const areas: number[] = [0];
+  const stack: number[] = [];
+  for (let start = 0; start < w * h; start++) {
+    if (label[start] || small.data[start]! < 128) continue;
+    const id = areas.length;
+    let area = 0;
+    label[start] = id;
+    stack.push(start);
+    while (stack.length) {
+      const p = stack.pop()!;
+      area++;
+      const x = p % w;
+      const y = (p - x) / w;
+      const visit = (q: number) => {
+        if (!label[q] && small.data[q]! >= 128) {
+          label[q] = id;
+          stack.push(q);
+        }
+      };
+      if (x > 0) visit(p - 1);
+      if (x < w - 1) visit(p + 1);
+      if (y > 0) visit(p - w);
+      if (y < h - 1) visit(p + w);
+    }
+    areas.push(area);
+  }
+  const largest = Math.max(...areas);
+  if (largest === 0 || areas.every((a) => a === 0 || a >= largest * minShare)) return m;
+  // What to drop, at full size: a small region's pixels (and its soft edge) go to zero.
+  const drop = new Uint8Array(w * h);
+  for (let p = 0; p < w * h; p++) if (label[p] && areas[label[p]!]! < largest * minShare) drop[p] = 255;
+  const dropFull = await toMask(maskPipeline({ width: w, height: h, data: drop }).resize(m.width, m.height, { fit: 'fill', kernel: 'nearest' }).dilate(2));
+  const data = new Uint8Array(m.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = dropFull.data[i]! > 0 ? 0 : m.data[i]!;
+  return { ...m, data };
+}
+
+/** The subject's box without its outliers: `trim` of the mask's weight is ignored on each side. */
+export function robustBox(m: Mask, trim = 0.005): Box | undefined {
+  const cols = new Float64Array(m.width);
+  const rows = new Float64Array(m.height);
+  let total = 0;
+  for (let y = 0; y < m.height; y++) {
+    for (let x = 0; x < m.width; x++) {
+      const v = m.data[y * m.width + x]!;
+      if (v < 128) continue;
+      cols[x]! += v;
+      rows[y]! += v;
+      total += v;
+    }
+  }
+  if (total === 0) return undefined;
+  const range = (hist: Float64Array): [number, number] => {
+    let acc = 0;
+    let lo = 0;
+    while (lo < hist.length - 1 && (acc += hist[lo]!) < total * trim) lo++;
+    acc = 0;
+    let hi = hist.length - 1;
+    while (hi > lo && (acc += hist[hi]!) < total * trim) hi--;
+    return [lo, hi];
+  };
+  const [left, right] = range(cols);
+  const [top, bottom] = range(rows);
+  return { left, top, width: right - left + 1, height: bottom - top + 1 };
+}

@@ -1,5 +1,6 @@
 import { editsOf } from '../context.js';
 import type { Step } from '../pipeline.js';
+import { keepMainRegions } from '../ops/mask.js';
 import { Segmenter } from '../segment/index.js';
 
 /** Kinds that need the scene's subject. */
@@ -22,7 +23,7 @@ export const segment: Step = {
     const wanted = [...needed].filter((i) => c.sources[i]);
     if (!wanted.length) return;
     const segmenter = await Segmenter.shared();
-    const masks = await Promise.all(wanted.map((i) => segmenter.segment(c.sources[i]!, { signal: c.engine.signal })));
+    const masks = await Promise.all(wanted.map(async (i) => keepMainRegions(await segmenter.segment(c.sources[i]!, { signal: c.engine.signal }))));
     wanted.forEach((i, k) => c.masks.set(i, masks[k]!));
     const scene = c.masks.get(c.plan.scene);
     if (scene) for (const canvas of c.canvases) canvas.subject = scene;
