@@ -120,13 +120,29 @@ async function endToEnd() {
   }
 }
 
+const sections = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ['api', 'e2e', 'engine']);
+console.log(`retouch bench: ${os.cpus().length} cores, Node ${process.version}, sections: ${[...sections].join(', ')}\n`);
+if (sections.has('api')) {
 ensureWrk();
-console.log(`retouch bench: ${os.cpus().length} cores, Node ${process.version}, wrk ${CONNECTIONS} connections × ${DURATION}s\n`);
 const api = await apiBenchmarks();
 const ratio = (a, b) => (a.rps / b.rps).toFixed(2);
 console.log('API (retouch api, SQLite) against a bare node:http server with the same JSON:');
 console.log(`  status polls/s  retouch ${fmt(api.statusRetouch.rps).padStart(7)}  bare ${fmt(api.statusBare.rps).padStart(7)}  ratio ${ratio(api.statusRetouch, api.statusBare)}  (aim ≥ 0.6)  p99 ${api.statusRetouch.p99}`);
 console.log(`  submits/s       retouch ${fmt(api.submitRetouch.rps).padStart(7)}  bare ${fmt(api.submitBare.rps).padStart(7)}  ratio ${ratio(api.submitRetouch, api.submitBare)}  (aim ≥ 3,000/s)  p99 ${api.submitRetouch.p99}`);
-const e2e = await endToEnd();
-console.log('\nOne 2048x2048 request end to end (submit → poll → completed), `retouch serve`, 2000x1333 JPEG in:');
-console.log(`  first ${fmt(e2e.first)} ms, then median ${fmt(e2e.median)} ms`);
+}
+if (sections.has('e2e')) {
+  const e2e = await endToEnd();
+  console.log('\nOne 2048x2048 request end to end (submit → poll → completed), `retouch serve`, 2000x1333 JPEG in:');
+  console.log(`  first ${fmt(e2e.first)} ms, then median ${fmt(e2e.median)} ms`);
+}
+if (sections.has('engine')) {
+  const { engineBenchmarks, peakMemory } = await import('../bench/engine.mjs');
+  const e = await engineBenchmarks();
+  const x = (a, b) => `${(a / b).toFixed(2)}x`;
+  console.log('\nEngine (built-in), medians, against the same work done with sharp alone in this process:');
+  console.log(`  tone edits to 2048x2048     engine ${fmt(e.tone.engine)} ms  plain sharp ${fmt(e.tone.baseline)} ms  ${x(e.tone.engine, e.tone.baseline)}  (aim ≤ 1.3x)`);
+  console.log(`  2-reference fusion          engine ${fmt(e.fusion.engine)} ms  sharp composite ${fmt(e.fusion.composite)} + one segmentation ${fmt(e.fusion.segmentation)} = ${fmt(e.fusion.baseline)} ms  ${x(e.fusion.engine, e.fusion.baseline)}  (aim ≤ 1.2x)`);
+  console.log(`  ten references              ${fmt(e.ten.ms)} ms, ${e.ten.placed} subjects placed, nine segmentation passes`);
+  console.log(`  peak RSS, two 6198x2656 requests at a time, model loaded: ${fmt(peakMemory())} MB  (aim < 1,500)`);
+}
+process.exit(0);

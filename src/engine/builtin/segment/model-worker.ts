@@ -86,7 +86,13 @@ export class ModelWorker {
   #failure: Error | undefined;
 
   private constructor() {
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { resolveFrom: import.meta.url } });
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { resolveFrom: import.meta.url },
+      // Workers inherit the process's flags; `--input-type=module` (node -e scripts) would make the
+      // CommonJS source above an ES module, where `require` does not exist.
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    });
     this.#worker.on('message', (reply: Reply) => {
       const settle = this.#waiting.get(reply.id);
       this.#waiting.delete(reply.id);

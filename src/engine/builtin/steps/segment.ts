@@ -1,6 +1,7 @@
 import { editsOf } from '../context.js';
 import type { Step } from '../pipeline.js';
-import { keepMainRegions } from '../ops/mask.js';
+import { createHash } from 'node:crypto';
+import { keepMainRegions, type Mask } from '../ops/mask.js';
 import { Segmenter } from '../segment/index.js';
 
 /** Kinds that need the scene's subject. */
@@ -23,7 +24,18 @@ export const segment: Step = {
     const wanted = [...needed].filter((i) => c.sources[i]);
     if (!wanted.length) return;
     const segmenter = await Segmenter.shared();
-    const masks = await Promise.all(wanted.map(async (i) => keepMainRegions(await segmenter.segment(c.sources[i]!, { signal: c.engine.signal }))));
+    // The same picture sent twice is segmented once.
+    const byContent = new Map<string, Promise<Mask>>();
+    const maskOf = (i: number) => {
+      const key = createHash('sha1').update(c.request.images[i]!.data).digest('hex');
+      let mask = byContent.get(key);
+      if (!mask) {
+        mask = segmenter.segment(c.sources[i]!, { signal: c.engine.signal }).then((m) => keepMainRegions(m));
+        byContent.set(key, mask);
+      }
+      return mask;
+    };
+    const masks = await Promise.all(wanted.map(maskOf));
     wanted.forEach((i, k) => c.masks.set(i, masks[k]!));
     const scene = c.masks.get(c.plan.scene);
     if (scene) for (const canvas of c.canvases) canvas.subject = scene;
