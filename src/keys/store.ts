@@ -22,6 +22,8 @@ export interface Principal {
   keyId: string;
 }
 
+const MAX_KNOWN_KEYS = 10_000;
+
 /** The account that RETOUCH_API_KEY acts for. */
 export const ENV_ACCOUNT_ID = 'acct_env';
 const ENV_KEY_ID = 'key_env';
@@ -47,6 +49,13 @@ const toKey = (r: KeyRow): ApiKey => ({
 export class KeyStore {
   private readonly sql;
   private readonly envKeyHash: Buffer | undefined;
+  /**
+   * Keys already seen, by hash: authentication runs on every call, and the answer only changes when
+   * a key is revoked. A revocation by this process clears it; one by another process (the CLI, an API
+   * node) changes SQLite's data_version for this connection, which clears it on the next call.
+   */
+  private readonly known = new Map<string, Principal>();
+  private knownVersion = -1;
 
   constructor(private readonly db: SqliteDatabase, options: { envKey?: string | undefined } = {}) {
     migrate(db, keyMigrations);
@@ -64,6 +73,7 @@ export class KeyStore {
       byId: db.prepare('SELECT id, account_id, name, prefix, created_at, revoked_at FROM api_keys WHERE id = ?'),
       byHash: db.prepare('SELECT id, account_id FROM api_keys WHERE hash = ? AND revoked_at IS NULL'),
       active: db.prepare('SELECT count(*) FROM api_keys WHERE revoked_at IS NULL').pluck(),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
     if (options.envKey) {
       this.envKeyHash = Buffer.from(hashToken(options.envKey), 'hex');
@@ -105,7 +115,9 @@ export class KeyStore {
 
   /** True when the key was active and is now revoked. */
   revoke(id: string): boolean {
-    return this.sql.revoke.run(Date.now(), id).changes === 1;
+    const revoked = this.sql.revoke.run(Date.now(), id).changes === 1;
+    this.known.clear();
+    return revoked;
   }
 
   /** The account's webhook signing secret; undefined for an unknown account. */
@@ -125,8 +137,19 @@ export class KeyStore {
     if (this.envKeyHash && crypto.timingSafeEqual(this.envKeyHash, Buffer.from(hash, 'hex'))) {
       return { accountId: ENV_ACCOUNT_ID, keyId: ENV_KEY_ID };
     }
+    const version = this.sql.dataVersion.get() as number;
+    if (version !== this.knownVersion) {
+      this.known.clear();
+      this.knownVersion = version;
+    }
+    const cached = this.known.get(hash);
+    if (cached) return cached;
     // An indexed lookup of a hash: its timing reveals nothing about the key.
     const row = this.sql.byHash.get(hash) as { id: string; account_id: string } | undefined;
-    return row && { accountId: row.account_id, keyId: row.id };
+    if (!row) return undefined;
+    const principal = { accountId: row.account_id, keyId: row.id };
+    if (this.known.size >= MAX_KNOWN_KEYS) this.known.clear();
+    this.known.set(hash, principal);
+    return principal;
   }
 }

@@ -16,14 +16,16 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 export function requireApiKey(app: FastifyInstance, keys: KeyStore): void {
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  // A callback hook, not an async one: this runs on every call and needs no promise.
+  app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
     const header = request.headers.authorization;
-    if (!header) throw new UnauthorizedError('Missing API key: send the header "Authorization: Bearer <key>".');
+    if (!header) return done(new UnauthorizedError('Missing API key: send the header "Authorization: Bearer <key>".'));
     const token = BEARER.exec(header)?.[1];
-    if (!token) throw new UnauthorizedError('Malformed Authorization header: expected "Bearer <key>".');
+    if (!token) return done(new UnauthorizedError('Malformed Authorization header: expected "Bearer <key>".'));
     const principal = keys.authenticate(token);
-    if (!principal) throw new UnauthorizedError('Invalid or revoked API key.');
+    if (!principal) return done(new UnauthorizedError('Invalid or revoked API key.'));
     request.principal = principal;
+    done();
   });
 }
 
