@@ -55,6 +55,18 @@ describe('the seed contract, with the built-in engine', () => {
     expect(status.queue_position).toBeUndefined();
   });
 
+  it('the status and result bodies say what the engine applied, with the prompt spans, and what it could not do', async () => {
+    const prompt = 'make her smile, then make it brighter';
+    const submitted = await (await server.submit({ image_urls: [dataUri('astronaut.png')], prompt, 'width×height': '1024x1024(1:1)' })).json();
+    const result = await server.waitForResult(submitted.request_id);
+    const brightness = result.edits.find((e: { kind: string }) => e.kind === 'brightness');
+    expect(prompt.slice(brightness.span[0], brightness.span[1])).toContain('brighter');
+    expect(result.warnings).toEqual(["the built-in engine cannot generate new content: 'make her smile' was not applied"]);
+    const status = await (await server.api(`/v1/requests/${submitted.request_id}/status`)).json();
+    expect(status.edits).toEqual(result.edits);
+    expect(status.warnings).toEqual(result.warnings);
+  });
+
   it('the same result always shows the same URLs', async () => {
     const submitted = await (await server.submit({ image_urls: [dataUri('horse.png')], prompt: 'x' })).json();
     const a = await server.waitForResult(submitted.request_id);
