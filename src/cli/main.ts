@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerEdit } from './edit.js';
 import { registerKeys } from './keys.js';
 import { registerServe } from './serve.js';
 
@@ -12,6 +13,7 @@ export function main(argv: string[]): void {
     .configureHelp({ sortSubcommands: false });
   registerServe(program);
   registerKeys(program);
+  registerEdit(program);
   program.parseAsync(argv, { from: 'user' }).catch((err: unknown) => {
     console.error(`retouch: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
