@@ -3,13 +3,13 @@
  * commands (serve, api, worker) and the tests start the same runtime with different roles.
  */
 import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import sharp from 'sharp';
 import { buildApp } from './api/app.js';
 import type { Config } from './config.js';
-import { openDatabase, type SqliteDatabase } from './db/sqlite.js';
+import type { SqliteDatabase } from './db/sqlite.js';
+import { openStores } from './stores.js';
 import { BuiltinEngine } from './engine/builtin/index.js';
 import type { Engine } from './engine/types.js';
 import { forbiddenRange } from './inputs/address.js';
@@ -20,7 +20,6 @@ import { KeyStore } from './keys/store.js';
 import { MODELS } from './models/catalogue.js';
 import { dreaminaEdit } from './models/dreamina-4-0-edit.js';
 import type { ModelDefinition } from './models/types.js';
-import { SqliteRequestStore } from './requests/sqlite/store.js';
 import type { RequestStore } from './requests/types.js';
 import { LocalStorage } from './storage/local/storage.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
@@ -53,11 +52,6 @@ export interface RuntimeOverrides {
   /** Tests pin where outgoing connections may go. */
   dialHooks?: DialHooks;
   streamKeepAliveMs?: number;
-}
-
-export function openStores(config: Config): { db: SqliteDatabase; store: SqliteRequestStore; keys: KeyStore } {
-  const db = openDatabase(path.join(config.dataDir, 'retouch.db'));
-  return { db, store: new SqliteRequestStore(db), keys: new KeyStore(db, { envKey: config.apiKey }) };
 }
 
 export function inputPolicyFor(config: Config): (model: ModelDefinition) => InputPolicy {

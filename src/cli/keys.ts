@@ -1,6 +1,6 @@
 /** `retouch keys create|list|revoke`: manage API keys in the data dir's database. */
 import type { Command } from 'commander';
-import { openStores } from '../runtime.js';
+import { openStores } from '../stores.js';
 import { configFrom } from './options.js';
 
 function withStores<T>(command: Command, work: (keys: ReturnType<typeof openStores>['keys']) => T): T {

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { createLogger } from '../log.js';
-import { createRuntime, startBackground, type Roles, type Runtime } from '../runtime.js';
+import type { Roles, Runtime } from '../runtime.js';
 import { addSettings, configFrom } from './options.js';
 
 export function registerServe(program: Command): void {
@@ -24,6 +24,8 @@ export function registerServe(program: Command): void {
 
 async function run(config: Config, roles: Roles): Promise<void> {
   const log = createLogger(config.logLevel);
+  // Loaded here, not at the top: the client commands (status, edit, …) should not pay for the server.
+  const { createRuntime, startBackground } = await import('../runtime.js');
   const runtime = await createRuntime(config, roles, log);
   if (runtime.app) {
     const address = await runtime.app.listen({ host: config.host, port: config.port });
