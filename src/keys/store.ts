@@ -23,6 +23,7 @@ export interface Principal {
 }
 
 const MAX_KNOWN_KEYS = 10_000;
+const VERSION_CHECK_MS = 100;
 
 /** The account that RETOUCH_API_KEY acts for. */
 export const ENV_ACCOUNT_ID = 'acct_env';
@@ -51,11 +52,13 @@ export class KeyStore {
   private readonly envKeyHash: Buffer | undefined;
   /**
    * Keys already seen, by hash: authentication runs on every call, and the answer only changes when
-   * a key is revoked. A revocation by this process clears it; one by another process (the CLI, an API
-   * node) changes SQLite's data_version for this connection, which clears it on the next call.
+   * a key is revoked. A revocation by this process clears it at once; one by another process (the
+   * CLI, another API node) changes SQLite's data_version for this connection, which is looked at
+   * every VERSION_CHECK_MS, so it takes effect within that.
    */
   private readonly known = new Map<string, Principal>();
   private knownVersion = -1;
+  private versionCheckedAt = 0;
 
   constructor(private readonly db: SqliteDatabase, options: { envKey?: string | undefined } = {}) {
     migrate(db, keyMigrations);
@@ -137,10 +140,14 @@ export class KeyStore {
     if (this.envKeyHash && crypto.timingSafeEqual(this.envKeyHash, Buffer.from(hash, 'hex'))) {
       return { accountId: ENV_ACCOUNT_ID, keyId: ENV_KEY_ID };
     }
-    const version = this.sql.dataVersion.get() as number;
-    if (version !== this.knownVersion) {
-      this.known.clear();
-      this.knownVersion = version;
+    const now = Date.now();
+    if (now - this.versionCheckedAt >= VERSION_CHECK_MS) {
+      this.versionCheckedAt = now;
+      const version = this.sql.dataVersion.get() as number;
+      if (version !== this.knownVersion) {
+        this.known.clear();
+        this.knownVersion = version;
+      }
     }
     const cached = this.known.get(hash);
     if (cached) return cached;
