@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODELS } from '../dist/models/catalogue.js';
-import { CancelResponse, ErrorEnvelope, Output, ResultResponse, Status, StatusResponse, SubmitResponse } from '../dist/contract/schemas.js';
+import { CancelResponse, ErrorEnvelope, Output, ProgressEventData, ResultResponse, Status, StatusEventData, StatusResponse, SubmitResponse } from '../dist/contract/schemas.js';
 import { UploadResponse } from '../dist/api/routes/uploads.js';
 
 export const TARGET = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../packages/client/src/generated/types.ts');
@@ -146,6 +146,8 @@ export function generate() {
   out.push(e.declaration('StatusResponse', StatusResponse, ['`GET /v1/requests/{id}/status`.']));
   out.push(e.declaration('ResultResponse', ResultResponse, ['`GET /v1/requests/{id}/result`: ' + ResultResponse.description]));
   out.push(e.declaration('CancelResponse', CancelResponse, ['`POST /v1/requests/{id}/cancel` on a queued request.']));
+  out.push(e.declaration('StatusEventData', StatusEventData, ['`data` of a `status` event of `GET /v1/requests/{id}/status/stream`: ' + StatusEventData.description]));
+  out.push(e.declaration('ProgressEventData', ProgressEventData, ['`data` of a `progress` event of the status stream: the queue position or the progress changed.']));
   out.push(e.declaration('UploadResponse', UploadResponse, ['`POST /v1/files`: an uploaded image, whose `url` goes into `image_urls`.']));
 
   const models = [...MODELS.values()].sort((a, b) => a.id.localeCompare(b.id));

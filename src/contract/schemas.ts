@@ -79,6 +79,25 @@ export const ResultResponse = Type.Object(
 
 export const CancelResponse = Type.Object({ request_id: RequestId, status: Type.Literal('cancelled') }, { title: 'Cancelled' });
 
+/** `data` of a `status` event of the status stream: a status the request entered, and when. */
+export const StatusEventData = Type.Object(
+  { request_id: RequestId, status: Status, at: Timestamp },
+  { title: 'Status event', description: 'One per status the request enters; the event id resumes the stream.' },
+);
+
+/** `data` of a `progress` event of the status stream: the queue position or the progress changed. */
+export const ProgressEventData = Type.Object(
+  {
+    request_id: RequestId,
+    status: Status,
+    queue_position: Type.Optional(Type.Integer({ description: 'While in_queue: requests ahead.' })),
+    progress: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'While in_progress: fraction done.' })),
+  },
+  { title: 'Progress event' },
+);
+
+export type StatusEventData = Static<typeof StatusEventData>;
+export type ProgressEventData = Static<typeof ProgressEventData>;
 export type SubmitResponse = Static<typeof SubmitResponse>;
 export type StatusResponse = Static<typeof StatusResponse>;
 export type ResultResponse = Static<typeof ResultResponse>;

@@ -24,6 +24,8 @@ import type {
   StatusResponse,
   SubmitResponse,
   UploadResponse,
+  ProgressEventData,
+  StatusEventData,
 } from './generated/types.js';
 import { IdleTimeoutError, readSse } from './sse.js';
 import { isFinal, sleep } from './util.js';
@@ -98,13 +100,13 @@ export interface StatusEvent {
   type: 'status';
   /** Resumable: pass it as `lastEventId`. */
   id: string;
-  data: { request_id: string; status: RequestStatus; at: string };
+  data: StatusEventData;
 }
 
 export interface ProgressEvent {
   type: 'progress';
   id: string;
-  data: { request_id: string; status: RequestStatus; queue_position?: number; progress?: number };
+  data: ProgressEventData;
 }
 
 /** One event of `GET /v1/requests/{id}/status/stream`. */

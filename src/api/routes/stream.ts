@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FINAL_STATUSES, type RequestEvent, type RequestRecord } from '../../requests/types.js';
-import { RequestParams } from '../../contract/schemas.js';
+import { RequestParams, type ProgressEventData, type StatusEventData } from '../../contract/schemas.js';
 import type { ApiDeps } from '../context.js';
 import { ForbiddenRequestError, RequestNotFoundError } from '../errors.js';
 import { POLL_INTERVAL_MS, sleep } from '../follow.js';
@@ -87,7 +87,7 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps, options: { kee
         res.write(chunk);
         lastWrite = Date.now();
       };
-      const statusData = (e: RequestEvent) => ({ request_id: id, status: e.status, at: new Date(e.at).toISOString() });
+      const statusData = (e: RequestEvent): StatusEventData => ({ request_id: id, status: e.status, at: new Date(e.at).toISOString() });
 
       try {
         while (!closed.signal.aborted) {
@@ -105,9 +105,9 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps, options: { kee
           const stamp = stampOf(record);
           // Only once the stream has caught up with the statuses, so progress never runs ahead of them.
           if (stamp && stamp !== cursor.stamp && !(await store.eventsSince(id, cursor.eventId)).length) {
-            const data =
+            const data: ProgressEventData =
               record.status === 'in_queue'
-                ? { request_id: id, status: record.status, queue_position: record.queuePosition }
+                ? { request_id: id, status: record.status, queue_position: record.queuePosition ?? 0 }
                 : { request_id: id, status: record.status, progress: record.progress };
             send(frame(`${cursor.eventId}:${stamp}`, 'progress', data));
             cursor.stamp = stamp;

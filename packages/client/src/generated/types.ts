@@ -113,6 +113,29 @@ export interface CancelResponse {
   status: "cancelled";
 }
 
+/** `data` of a `status` event of `GET /v1/requests/{id}/status/stream`: One per status the request enters; the event id resumes the stream. */
+export interface StatusEventData {
+  /** The request id (a UUID). */
+  request_id: string;
+  status: RequestStatus;
+  /** Schema: format date-time. */
+  at: string;
+}
+
+/** `data` of a `progress` event of the status stream: the queue position or the progress changed. */
+export interface ProgressEventData {
+  /** The request id (a UUID). */
+  request_id: string;
+  status: RequestStatus;
+  /** While in_queue: requests ahead. */
+  queue_position?: number;
+  /**
+   * While in_progress: fraction done.
+   * Schema: minimum 0, maximum 1.
+   */
+  progress?: number;
+}
+
 /** `POST /v1/files`: an uploaded image, whose `url` goes into `image_urls`. */
 export interface UploadResponse {
   /**
