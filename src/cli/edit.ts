@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import type { Dreamina40EditInput, RetouchClient } from '@retouch/client';
+import { NotFoundError, type Dreamina40EditInput, type RetouchClient } from '@retouch/client';
 import { SIZE_KEY, SIZES, type SizeChoice } from '../models/dreamina-4-0-edit.js';
 import { action, clientFrom, EXIT, remoteCommand, UsageError } from './remote.js';
 import { conclude, followRequest, registerRequestCommands } from './requests.js';
@@ -45,22 +45,44 @@ async function checkFiles(images: string[]): Promise<void> {
   }
 }
 
+/**
+ * Local files go up through `POST /v1/files`. A server without that route (the hosted service has
+ * none: 404) gets them inline as data: URIs instead, which both accept in `image_urls`.
+ */
 async function uploadAll(client: RetouchClient, images: string[], say: (text: string) => void): Promise<string[]> {
   const urls: string[] = [];
+  let inline = false;
   for (const image of images) {
     if (isUrl(image)) {
       urls.push(image);
       continue;
     }
-    say(`uploading ${image}`);
     try {
-      urls.push((await client.upload(image)).url);
+      if (!inline) {
+        say(`uploading ${image}`);
+        try {
+          urls.push((await client.upload(image)).url);
+          continue;
+        } catch (err) {
+          if (!(err instanceof NotFoundError) || err.errorCode === 404003) throw err;
+          inline = true;
+          say('this server takes no uploads: sending the images inline as data: URIs');
+        }
+      }
+      urls.push(await dataUri(image));
     } catch (err) {
       if (err instanceof Error) err.message = `${image}: ${err.message}`;
       throw err;
     }
   }
   return urls;
+}
+
+async function dataUri(file: string): Promise<string> {
+  const data = await fs.readFile(file);
+  // The type is only a label: servers sniff the bytes.
+  const type = data[0] === 0x89 ? 'image/png' : 'image/jpeg';
+  return `data:${type};base64,${data.toString('base64')}`;
 }
 
 async function edit(opts: EditOptions, command: Command): Promise<number> {

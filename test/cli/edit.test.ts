@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -60,6 +61,35 @@ describe('retouch edit', () => {
   afterAll(async () => {
     await server.close();
     await photos.close();
+  });
+
+  it('sends local files inline as data: URIs to a server without uploads (as the hosted service is)', async () => {
+    // A front that answers POST /v1/files with the hosted service's 404 and passes the rest through.
+    const front = http.createServer((req, res) => {
+      if (req.url?.startsWith('/v1/files')) {
+        req.resume();
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 404002, message: 'Not found', detail: [] }));
+        return;
+      }
+      const upstream = http.request(server.url + req.url!, { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode!, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(front.address() as net.AddressInfo).port}`;
+      const cwd = tempDir();
+      const r = await retouch(['edit', '-i', PHOTO, '-p', 'make it warmer', '--size', '1024x1024', '--json'], { ...env, RETOUCH_URL: url }, cwd);
+      expect(r.code, r.stderr).toBe(0);
+      const id = JSON.parse(r.stdout).request_id;
+      const row = server.runtime.db.prepare('SELECT input FROM requests WHERE id = ?').get(id) as { input: string };
+      expect(JSON.parse(row.input).image_urls[0]).toMatch(/^data:image\/png;base64,iVBOR/);
+    } finally {
+      front.closeAllConnections();
+      await new Promise((r) => front.close(r));
+    }
   });
 
   it('uploads a local file, takes a URL, follows with plain lines, and writes the outputs at the requested size', async () => {
