@@ -42,6 +42,7 @@ export interface Runtime {
   worker?: Worker;
   maintenance?: Maintenance;
   webhooks?: WebhookDispatcher;
+  engine?: Engine;
   /** Stops taking work, lets running requests finish within the grace period, closes the store. */
   close(): Promise<void>;
 }
@@ -83,6 +84,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
       return key ? storage.read(key) : undefined;
     };
     const engine: Engine = overrides.engine ?? new BuiltinEngine();
+    runtime.engine = engine;
     await engine.warmUp?.();
     runtime.worker = new Worker(
       { store, models: MODELS, log, engine, storage, inputPolicy: inputPolicyFor(config), localSource },
@@ -134,6 +136,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     await runtime.app?.close();
     runtime.maintenance?.stop();
     await Promise.all([runtime.worker?.stop(config.shutdownGrace), runtime.webhooks?.stop()]);
+    await runtime.engine?.close?.();
     await store.close();
     db.close();
   };

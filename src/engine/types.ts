@@ -50,4 +50,6 @@ export interface Engine {
   /** Loads models and warms caches; called once before the first run. */
   warmUp?(): Promise<void>;
   run(request: EditRequest, ctx: EngineContext): Promise<EngineResult>;
+  /** Lets go of workers and models at shutdown. */
+  close?(): Promise<void>;
 }

@@ -20,9 +20,11 @@ import { geometry } from './steps/geometry.js';
 import { load } from './steps/load.js';
 import { plan } from './steps/plan.js';
 import { segment } from './steps/segment.js';
+import { text } from './steps/text.js';
 import { tone } from './steps/tone.js';
+import { stopText } from './text/index.js';
 
-export const BUILTIN_PIPELINE: Pipeline = [plan, load, segment, background, fuse, geometry, fit, tone, encode];
+export const BUILTIN_PIPELINE: Pipeline = [plan, load, segment, background, fuse, geometry, fit, text, tone, encode];
 
 export class BuiltinEngine implements Engine {
   readonly name = 'builtin';
@@ -35,6 +37,11 @@ export class BuiltinEngine implements Engine {
    */
   async warmUp(): Promise<void> {
     interpretPrompt('make it brighter', { imageCount: 1, forceSingle: true });
+  }
+
+  /** Stops the OCR workers; the segmentation worker thread does not hold the process open. */
+  async close(): Promise<void> {
+    await stopText();
   }
 
   async run(request: EditRequest, engine: EngineContext): Promise<EngineResult> {
