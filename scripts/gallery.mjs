@@ -81,6 +81,7 @@ ${rows
 </body></html>
 `;
   fs.writeFileSync(path.join(OUT, 'index.html'), html);
+  await engine.close();
   const bytes = fs.readdirSync(path.join(OUT, 'img')).reduce((s, f) => s + fs.statSync(path.join(OUT, 'img', f)).size, 0);
   console.log(`docs/gallery: ${rows.length} cases, ${(bytes / 1024).toFixed(0)} KB of thumbnails`);
   process.exit(0);
