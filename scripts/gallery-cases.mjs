@@ -19,7 +19,7 @@ const horseOnGrass = async () => {
  * A poster: a background (a sample photo or a gradient) with lines of text drawn in the shipped
  * fonts. Each line: [text, x, y, size, colour, {kind, weight, angle, align}].
  */
-const poster = (background, width, height, lines) => async () => {
+export const poster = (background, width, height, lines) => async () => {
   registerFonts();
   const canvas = createCanvas(width, height);
   const g = canvas.getContext('2d');
