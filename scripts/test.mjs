@@ -2,11 +2,37 @@
 // The whole test suite, as CI runs it (`npm test`): build, then every test file with vitest.
 // Anything the suites need from the machine is installed or started here and stopped afterwards.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+/**
+ * The playground's browser tests drive Debian's Chromium through playwright-core (never a browser
+ * that playwright downloads). Installed here when missing, as root, without questions; the tests
+ * find it through CHROMIUM_PATH. DEVELOPERS.md has the launch flags.
+ */
+function ensureChromium() {
+  const wanted = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (fs.existsSync(wanted)) return wanted;
+  if (process.platform !== 'linux' || process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/apt-get')) {
+    console.warn(`Chromium is not at ${wanted}, and it can only be installed here as root on Debian: the browser tests will fail.`);
+    console.warn('Install it (apt-get install chromium) or set CHROMIUM_PATH to a Chromium binary.');
+    return wanted;
+  }
+  console.log('Installing Debian\'s chromium for the playground\'s browser tests…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '-q', 'chromium'], { stdio: 'inherit', env }).status === 0;
+  // A fresh machine may have no package lists yet: fetch them once and try again.
+  if (!install()) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+    if (!install()) console.warn('apt-get could not install chromium: the browser tests will fail.');
+  }
+  return fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : wanted;
+}
+
 run('npm', ['run', '--silent', 'build']);
+process.env.CHROMIUM_PATH = ensureChromium();
 run('npx', ['vitest', 'run', ...process.argv.slice(2)]);

@@ -21,6 +21,7 @@ import { libraryRoutes } from './routes/library.js';
 import { accountRoutes } from './routes/account.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { requestRoutes } from './routes/requests.js';
+import { playgroundRoutes } from './routes/playground.js';
 import { ErrorEnvelope } from '../contract/schemas.js';
 
 const VERSION = '0.1.0';
@@ -136,6 +137,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
   healthRoutes(app, deps);
   fileRoutes(app, deps);
   catalogueRoutes(app, deps);
+  playgroundRoutes(app, deps);
   await app.register(async (v1) => {
     requireApiKey(v1, deps.keys);
     submitRoutes(v1, deps);
