@@ -143,7 +143,8 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     submitRoutes(v1, deps);
     requestRoutes(v1, deps);
     streamRoutes(v1, deps, { keepAliveMs: options.streamKeepAliveMs });
-    await uploadRoutes(v1, deps);
+    // In a scope of its own: the multipart plugin adds two hooks to every route of its scope.
+    await v1.register(async (uploads) => uploadRoutes(uploads, deps));
     libraryRoutes(v1, deps);
     accountRoutes(v1, deps);
   });

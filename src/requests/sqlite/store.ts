@@ -87,6 +87,10 @@ function toRecord(row: Row): RequestRecord {
   };
 }
 
+/** How stale a read may be after another process wrote (this process's writes are seen at once). */
+const FOREIGN_CHECK_MS = 25;
+const MAX_RECENT = 10_000;
+
 /** How long a full queue asks clients to wait, when nothing better is known. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
@@ -172,6 +176,7 @@ export class SqliteRequestStore implements RequestStore {
       removeWorker: db.prepare(`DELETE FROM workers WHERE id = ?`),
       liveWorkers: db.prepare(`SELECT id, info FROM workers WHERE heartbeat_at >= ?`),
       ping: db.prepare('SELECT 1').pluck(),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       input: db.prepare('SELECT input FROM requests WHERE id = ?').pluck(),
       page: db.prepare(
         `SELECT ${RECORD_COLUMNS}, seq, json_extract(input, '$.prompt') AS prompt, json_array_length(input, '$.image_urls') AS image_count,
@@ -219,21 +224,55 @@ export class SqliteRequestStore implements RequestStore {
 
   async enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<Enqueued> {
     // IMMEDIATE takes the write lock first, so the count and the insert see the same queue.
-    return this.db.transaction(this.enqueueTx).immediate(request, limits.maxQueue);
+    const out = this.db.transaction(this.enqueueTx).immediate(request, limits.maxQueue);
+    if (out.created) this.forget();
+    return out;
   }
 
   async eventsSince(id: string, afterId: number): Promise<RequestEvent[]> {
     return this.sql.events.all(id, afterId) as RequestEvent[];
   }
 
+  /**
+   * Status polls are most of the traffic, and each SQLite read in WAL mode pays for a read snapshot:
+   * recent reads are kept. Every write through this store forgets them all (a claim or a cancel moves
+   * other requests' queue positions too); writes by other connections (a worker process) are noticed
+   * through data_version, looked at every FOREIGN_CHECK_MS, so a poll is at most that stale.
+   */
+  private readonly recent = new Map<string, RequestRecord>();
+  private recentVersion = -1;
+  private foreignCheckedAt = 0;
+
+  private forget(): void {
+    this.recent.clear();
+  }
+
   async get(id: string): Promise<RequestRecord | undefined> {
+    const now = Date.now();
+    if (now - this.foreignCheckedAt >= FOREIGN_CHECK_MS) {
+      this.foreignCheckedAt = now;
+      const version = this.sql.dataVersion.get() as number;
+      if (version !== this.recentVersion) {
+        this.recent.clear();
+        this.recentVersion = version;
+      }
+    }
+    const hit = this.recent.get(id);
+    if (hit) return hit;
     const row = this.sql.get.get(id) as Row | undefined;
-    return row && toRecord(row);
+    if (!row) return undefined;
+    const record = toRecord(row);
+    if (this.recent.size >= MAX_RECENT) this.recent.clear();
+    this.recent.set(id, record);
+    return record;
   }
 
   async cancel(id: string, now: number): Promise<CancelOutcome> {
     const row = this.sql.cancel.get(now, id) as Row | undefined;
-    if (row) return { outcome: 'cancelled', record: toRecord(row) };
+    if (row) {
+      this.forget();
+      return { outcome: 'cancelled', record: toRecord(row) };
+    }
     const current = await this.get(id);
     if (!current) return { outcome: 'not_found' };
     return current.status === 'cancelled'
@@ -244,6 +283,7 @@ export class SqliteRequestStore implements RequestStore {
   async claim(owner: string, leaseMs: number, now: number): Promise<ClaimedRequest | undefined> {
     const row = this.sql.claim.get(owner, now + leaseMs, now) as (Row & { input: string; lease_owner: string }) | undefined;
     if (!row) return undefined;
+    this.forget();
     return { ...toRecord(row), input: JSON.parse(row.input), leaseOwner: row.lease_owner };
   }
 
@@ -252,19 +292,19 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async setProgress(id: string, owner: string, progress: number): Promise<boolean> {
-    return this.sql.progress.run(Math.min(1, Math.max(0, progress)), id, owner).changes === 1;
+    return this.changed(this.sql.progress.run(Math.min(1, Math.max(0, progress)), id, owner).changes === 1);
   }
 
   async complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean> {
-    return this.sql.complete.run(JSON.stringify(result), now, id, owner).changes === 1;
+    return this.changed(this.sql.complete.run(JSON.stringify(result), now, id, owner).changes === 1);
   }
 
   async fail(id: string, owner: string, error: RequestError, now: number): Promise<boolean> {
-    return this.sql.fail.run(JSON.stringify(error), now, id, owner).changes === 1;
+    return this.changed(this.sql.fail.run(JSON.stringify(error), now, id, owner).changes === 1);
   }
 
   async release(id: string, owner: string): Promise<boolean> {
-    return this.sql.release.run(id, owner).changes === 1;
+    return this.changed(this.sql.release.run(id, owner).changes === 1);
   }
 
   async recoverExpiredLeases(now: number, maxAttempts: number): Promise<ExpiredLeases> {
@@ -275,12 +315,21 @@ export class SqliteRequestStore implements RequestStore {
       };
       const failed = this.sql.failExhausted.all(JSON.stringify(error), now, now, maxAttempts) as string[];
       const requeued = this.sql.requeueExpired.all(now, maxAttempts) as string[];
+      if (failed.length || requeued.length) this.forget();
       return { requeued, failed };
     }).immediate();
   }
 
   async deleteExpired(now: number, limit: number): Promise<string[]> {
-    return this.sql.expired.all(now, limit) as string[];
+    const ids = this.sql.expired.all(now, limit) as string[];
+    if (ids.length) this.forget();
+    return ids;
+  }
+
+  /** Forgets the recent reads when a write changed something; passes the answer on. */
+  private changed(didChange: boolean): boolean {
+    if (didChange) this.forget();
+    return didChange;
   }
 
   async countByStatus(): Promise<Record<RequestStatus, number>> {
@@ -336,7 +385,7 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async deleteFinished(id: string): Promise<boolean> {
-    return this.sql.deleteFinished.run(id).changes === 1;
+    return this.changed(this.sql.deleteFinished.run(id).changes === 1);
   }
 
   async usageByDay(accountId: string, since: number): Promise<UsageDay[]> {
