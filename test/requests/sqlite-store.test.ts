@@ -36,6 +36,18 @@ describe('SQLite store across connections', () => {
     b.db.close();
   });
 
+  it('a read kept in memory gives way to a write by another connection within 25 ms', async () => {
+    const a = openFileStore();
+    const b = openFileStore(a.file);
+    const { record } = await a.store.enqueue({ id: 'kept', accountId: 'x', modelId: 'm', input: {}, createdAt: 1, expiresAt: 10 ** 15 }, { maxQueue: 10 });
+    expect((await a.store.get(record.id))!.status).toBe('in_queue');
+    await b.store.cancel(record.id, 2);
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await a.store.get(record.id))!.status).toBe('cancelled');
+    a.db.close();
+    b.db.close();
+  });
+
   /**
    * One race: a thread with its own connection claims from the front of the queue while this thread
    * cancels from the back, both starting at the same instant. Returns who won what.
