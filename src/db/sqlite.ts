@@ -42,3 +42,28 @@ export function migrate(db: SqliteDatabase, migrations: Migrations): void {
     }
   }).immediate();
 }
+
+/**
+ * Tells whether another connection (another process: a worker, the CLI) has written to the database
+ * since the last look, through SQLite's data_version. Looking costs a statement, so it is done at
+ * most every `everyMs`: what a process keeps in memory is then at most that stale.
+ */
+export class ForeignWrites {
+  private readonly version;
+  private last = -1;
+  private checkedAt = 0;
+
+  constructor(db: SqliteDatabase, private readonly everyMs: number) {
+    this.version = db.prepare('PRAGMA data_version').pluck();
+  }
+
+  /** True when another connection wrote since the previous true (or at the first look). */
+  happened(now = Date.now()): boolean {
+    if (now - this.checkedAt < this.everyMs) return false;
+    this.checkedAt = now;
+    const version = this.version.get() as number;
+    if (version === this.last) return false;
+    this.last = version;
+    return true;
+  }
+}

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { SqliteDatabase } from '../db/sqlite.js';
-import { migrate } from '../db/sqlite.js';
+import { ForeignWrites, migrate } from '../db/sqlite.js';
 import { keyMigrations } from './schema.js';
 import { displayPrefix, hashToken, newId, newToken, newWebhookSecret } from './token.js';
 
@@ -57,11 +57,11 @@ export class KeyStore {
    * every VERSION_CHECK_MS, so it takes effect within that.
    */
   private readonly known = new Map<string, Principal>();
-  private knownVersion = -1;
-  private versionCheckedAt = 0;
+  private readonly foreignWrites: ForeignWrites;
 
   constructor(private readonly db: SqliteDatabase, options: { envKey?: string | undefined } = {}) {
     migrate(db, keyMigrations);
+    this.foreignWrites = new ForeignWrites(db, VERSION_CHECK_MS);
     this.sql = {
       insertAccount: db.prepare('INSERT INTO accounts (id, name, created_at, webhook_secret) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING'),
       secret: db.prepare('SELECT webhook_secret FROM accounts WHERE id = ?').pluck(),
@@ -76,7 +76,6 @@ export class KeyStore {
       byId: db.prepare('SELECT id, account_id, name, prefix, created_at, revoked_at FROM api_keys WHERE id = ?'),
       byHash: db.prepare('SELECT id, account_id FROM api_keys WHERE hash = ? AND revoked_at IS NULL'),
       active: db.prepare('SELECT count(*) FROM api_keys WHERE revoked_at IS NULL').pluck(),
-      dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
     if (options.envKey) {
       this.envKeyHash = Buffer.from(hashToken(options.envKey), 'hex');
@@ -140,15 +139,7 @@ export class KeyStore {
     if (this.envKeyHash && crypto.timingSafeEqual(this.envKeyHash, Buffer.from(hash, 'hex'))) {
       return { accountId: ENV_ACCOUNT_ID, keyId: ENV_KEY_ID };
     }
-    const now = Date.now();
-    if (now - this.versionCheckedAt >= VERSION_CHECK_MS) {
-      this.versionCheckedAt = now;
-      const version = this.sql.dataVersion.get() as number;
-      if (version !== this.knownVersion) {
-        this.known.clear();
-        this.knownVersion = version;
-      }
-    }
+    if (this.foreignWrites.happened()) this.known.clear();
     const cached = this.known.get(hash);
     if (cached) return cached;
     // An indexed lookup of a hash: its timing reveals nothing about the key.

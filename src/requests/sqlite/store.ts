@@ -4,7 +4,7 @@
  * processes sharing the file; SQLite's write lock serialises them.
  */
 import type { SqliteDatabase } from '../../db/sqlite.js';
-import { migrate } from '../../db/sqlite.js';
+import { ForeignWrites, migrate } from '../../db/sqlite.js';
 import { QueueFullError } from '../errors.js';
 import {
   IDEMPOTENCY_WINDOW_MS,
@@ -99,6 +99,7 @@ export class SqliteRequestStore implements RequestStore {
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, requestMigrations);
+    this.foreignWrites = new ForeignWrites(db, FOREIGN_CHECK_MS);
     this.sql = {
       insert: db.prepare(
         `INSERT INTO requests (id, account_id, model_id, input, status, created_at, expires_at, webhook_url, webhook_events, idempotency_key)
@@ -176,7 +177,6 @@ export class SqliteRequestStore implements RequestStore {
       removeWorker: db.prepare(`DELETE FROM workers WHERE id = ?`),
       liveWorkers: db.prepare(`SELECT id, info FROM workers WHERE heartbeat_at >= ?`),
       ping: db.prepare('SELECT 1').pluck(),
-      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       input: db.prepare('SELECT input FROM requests WHERE id = ?').pluck(),
       page: db.prepare(
         `SELECT ${RECORD_COLUMNS}, seq, json_extract(input, '$.prompt') AS prompt, json_array_length(input, '$.image_urls') AS image_count,
@@ -240,23 +240,14 @@ export class SqliteRequestStore implements RequestStore {
    * through data_version, looked at every FOREIGN_CHECK_MS, so a poll is at most that stale.
    */
   private readonly recent = new Map<string, RequestRecord>();
-  private recentVersion = -1;
-  private foreignCheckedAt = 0;
+  private readonly foreignWrites: ForeignWrites;
 
   private forget(): void {
     this.recent.clear();
   }
 
   async get(id: string): Promise<RequestRecord | undefined> {
-    const now = Date.now();
-    if (now - this.foreignCheckedAt >= FOREIGN_CHECK_MS) {
-      this.foreignCheckedAt = now;
-      const version = this.sql.dataVersion.get() as number;
-      if (version !== this.recentVersion) {
-        this.recent.clear();
-        this.recentVersion = version;
-      }
-    }
+    if (this.foreignWrites.happened()) this.recent.clear();
     const hit = this.recent.get(id);
     if (hit) return hit;
     const row = this.sql.get.get(id) as Row | undefined;
