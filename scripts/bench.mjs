@@ -93,7 +93,8 @@ async function apiBenchmarks() {
 async function endToEnd() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'retouch-bench-'));
   const key = newKey(dataDir);
-  const server = await startProcess([path.join(ROOT, 'bin/retouch.js'), 'serve', '--port', '0', '--data-dir', dataDir], { RETOUCH_LOG_LEVEL: 'warn' });
+  // Info level: the "listening" line is how startProcess learns the port.
+  const server = await startProcess([path.join(ROOT, 'bin/retouch.js'), 'serve', '--port', '0', '--data-dir', dataDir], { RETOUCH_LOG_LEVEL: 'info' });
   server.child.stdout.resume();
   try {
     const sharp = (await import('sharp')).default;
