@@ -109,9 +109,9 @@ async function surroundFor(src: Raster, l: Layout): Promise<Raster> {
   const frameH = Math.max(sh, Math.round(l.height * k));
   const sLeft = Math.round(l.left * k);
   const sTop = Math.round(l.top * k);
-  // Mirror at most a fifth of the image outwards: further out, a mirror would show recognisable
+  // Mirror at most a tenth of the image outwards: further out, a mirror would show recognisable
   // copies (a second face); the border colours carry on instead.
-  const band = (room: number, size: number) => Math.min(room, Math.round(size * 0.2));
+  const band = (room: number, size: number) => Math.min(room, Math.round(size * 0.1));
   const mirror = {
     left: band(sLeft, sw),
     right: band(frameW - sw - sLeft, sw),
