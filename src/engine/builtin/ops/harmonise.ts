@@ -93,7 +93,16 @@ export function labStats(r: Raster, mask?: Mask, step = 2): Stats | undefined {
   return { mean, sd };
 }
 
-/** Moves the subject's colours towards the scene's; pixels outside the mask are left as they are. */
+/** Grid points per channel of the colour lookup table (values 0, 8, 16, …, 248, 255). */
+const GRID = 33;
+const gridValue = (i: number) => Math.min(255, i * 8);
+
+/**
+ * Moves the subject's colours towards the scene's; pixels outside the mask are left as they are.
+ * The transfer is a fixed function of the colour, so it is computed once on a 33³ grid of colours
+ * and each pixel is interpolated from its eight neighbours: a million-pixel subject then costs a
+ * fraction of converting every pixel to Lab and back.
+ */
 export function harmonise(subject: Raster, subjectMask: Mask, scene: Stats, strength: number): Raster {
   const own = labStats(subject, subjectMask);
   if (!own || strength <= 0) return subject;
@@ -105,12 +114,53 @@ export function harmonise(subject: Raster, subjectMask: Mask, scene: Stats, stre
   const [m0, m1, m2] = own.mean;
   const [g0, g1, g2] = gain as [number, number, number];
   const [t0, t1, t2] = target as [number, number, number];
-  const out = Buffer.from(subject.data);
+
+  const table = new Float32Array(GRID * GRID * GRID * 3);
   const lab = new Float32Array(3);
-  for (let p = 0, i = 0; p < subjectMask.data.length; p++, i += subject.channels) {
+  const rgb = Buffer.alloc(3);
+  for (let r = 0, k = 0; r < GRID; r++) {
+    for (let g = 0; g < GRID; g++) {
+      for (let b = 0; b < GRID; b++, k += 3) {
+        toLab(gridValue(r), gridValue(g), gridValue(b), lab, 0);
+        fromLab((lab[0]! - m0) * g0 + t0, (lab[1]! - m1) * g1 + t1, (lab[2]! - m2) * g2 + t2, rgb, 0);
+        table[k] = rgb[0]!;
+        table[k + 1] = rgb[1]!;
+        table[k + 2] = rgb[2]!;
+      }
+    }
+  }
+
+  const out = Buffer.from(subject.data);
+  const n = subject.channels;
+  const G2 = GRID * GRID * 3;
+  const G1 = GRID * 3;
+  // Cell index and position within the cell, per level (the last cell is 248..255).
+  const cell = new Uint8Array(256);
+  const frac = new Float32Array(256);
+  for (let v = 0; v < 256; v++) {
+    const i = Math.min(GRID - 2, v >> 3);
+    cell[v] = i;
+    frac[v] = (v - gridValue(i)) / (gridValue(i + 1) - gridValue(i));
+  }
+  for (let p = 0, i = 0; p < subjectMask.data.length; p++, i += n) {
     if (subjectMask.data[p] === 0) continue;
-    toLab(out[i]!, out[i + 1]!, out[i + 2]!, lab, 0);
-    fromLab((lab[0]! - m0) * g0 + t0, (lab[1]! - m1) * g1 + t1, (lab[2]! - m2) * g2 + t2, out, i);
+    const r = out[i]!;
+    const g = out[i + 1]!;
+    const b = out[i + 2]!;
+    const base = cell[r]! * G2 + cell[g]! * G1 + cell[b]! * 3;
+    const fr = frac[r]!;
+    const fg = frac[g]!;
+    const fb = frac[b]!;
+    for (let c = 0; c < 3; c++) {
+      const o = base + c;
+      const c00 = table[o]! + (table[o + 3]! - table[o]!) * fb;
+      const c01 = table[o + G1]! + (table[o + G1 + 3]! - table[o + G1]!) * fb;
+      const c10 = table[o + G2]! + (table[o + G2 + 3]! - table[o + G2]!) * fb;
+      const c11 = table[o + G2 + G1]! + (table[o + G2 + G1 + 3]! - table[o + G2 + G1]!) * fb;
+      const c0 = c00 + (c01 - c00) * fg;
+      const c1 = c10 + (c11 - c10) * fg;
+      out[i + c] = Math.round(c0 + (c1 - c0) * fr);
+    }
   }
   return { ...subject, data: out };
 }
