@@ -201,7 +201,7 @@ async function contactShadow(mask: Mask, box: Box, scene: Raster): Promise<Overl
   const sw = Math.max(4, Math.round(cw / k));
   const sh = Math.max(4, Math.round(ch / k));
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${sw}" height="${sh}"><ellipse cx="${sw / 2}" cy="${sh / 2}" rx="${w / 2 / k}" ry="${Math.max(0.5, h / 2 / k)}" fill="black" fill-opacity="0.5"/></svg>`;
-  const small = await sharp(Buffer.from(svg)).blur(Math.max(0.3, sigma / k)).png().toBuffer();
+  const small = await sharp(Buffer.from(svg)).blur(Math.max(0.3, sigma / k)).png({ compressionLevel: 0 }).toBuffer();
   const cx = box.left + found.left + found.width / 2;
   const baseY = box.top + found.top + found.height;
   const left = Math.round(cx - cw / 2);
@@ -215,9 +215,10 @@ async function contactShadow(mask: Mask, box: Box, scene: Raster): Promise<Overl
   const layer = await sharp(small)
     .resize(cw, ch, { fit: 'fill', kernel: 'cubic' })
     .extract({ left: cropLeft, top: cropTop, width: cropW, height: cropH })
-    .png({ compressionLevel: 0 })
+    .ensureAlpha()
+    .raw()
     .toBuffer();
-  return { input: layer, left: Math.max(0, left), top: Math.max(0, top), blend: 'multiply' };
+  return { input: layer, raw: { width: cropW, height: cropH, channels: 4 }, left: Math.max(0, left), top: Math.max(0, top), blend: 'multiply' };
 }
 
 /** Puts the scene's own subject back over what was placed behind it. */
