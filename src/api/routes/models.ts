@@ -1,19 +1,13 @@
 /** The catalogue: `GET /v1/models` and `GET /v1/models/{model_id}`. */
 import type { FastifyInstance } from 'fastify';
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
+import { Output } from '../../contract/schemas.js';
 import type { ModelDefinition } from '../../models/types.js';
 import type { ApiDeps } from '../context.js';
 import { UnknownModelError } from '../errors.js';
 
-const OUTPUT_SCHEMA = {
-  output: {
-    type: 'object',
-    properties: {
-      image: { type: 'string', format: 'uri', description: 'Single image URL' },
-      images: { type: 'array', description: 'Several image URLs', items: { type: 'string', format: 'uri' } },
-    },
-  },
-};
+/** What every model of this server answers, the seed's output schema without the video fields. */
+const OUTPUT_SCHEMA = { output: Output };
 
 const describeModel = (m: ModelDefinition) => ({
   id: m.id,
