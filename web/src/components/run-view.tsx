@@ -4,6 +4,7 @@ import { seconds, shortId, STATUS_LABEL } from '../format.js';
 import { hrefOf } from '../route.js';
 import type { RunState } from '../runner.js';
 import { EditsAndWarnings, Results } from './results.js';
+import { ErrorBanner, FailedBanner } from './notes.js';
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
@@ -74,16 +75,8 @@ export function RunView({ run, onCancel }: { run?: RunState; onCancel: () => voi
         </p>
       ) : null}
       {run.phase !== 'done' && !FINAL.has(run.status ?? 'in_queue') ? <p class="muted waiting">The edited images appear here when the request completes.</p> : null}
-      {run.error ? (
-        <p class="banner error" role="alert">
-          {run.error}
-        </p>
-      ) : null}
-      {result?.status === 'failed' && result.error ? (
-        <div class="banner error" role="alert">
-          <strong>The request failed.</strong> {result.error.message} <span class="muted">({result.error.code})</span>
-        </div>
-      ) : null}
+      <ErrorBanner message={run.error} />
+      {result?.status === 'failed' && result.error ? <FailedBanner error={result.error} /> : null}
       {result?.status === 'cancelled' ? <p class="banner warn">The request was cancelled before it started.</p> : null}
       {result?.output ? <Results images={result.output.images} /> : null}
       {result ? <EditsAndWarnings edits={result.edits} warnings={result.warnings} /> : null}

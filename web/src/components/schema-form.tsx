@@ -8,6 +8,7 @@ import type { FormState } from '../form-state.js';
 import { firstSentence, parseSizeChoice, type Field } from '../schema.js';
 import type { Session } from '../session.js';
 import { ImageField } from './image-field.js';
+import { ErrorBanner, FieldNotes } from './notes.js';
 
 interface Props {
   session: Session;
@@ -63,11 +64,7 @@ export function SchemaForm({ session, fields, form, onChange, onSubmit, busy, pe
           />
         );
       })}
-      {form.formError ? (
-        <p class="banner error" role="alert">
-          {form.formError}
-        </p>
-      ) : null}
+      <ErrorBanner message={form.formError} />
       <div class="run-row">
         <button type="submit" class="primary run" disabled={busy || pending}>
           {busy ? 'Running…' : 'Run'}
@@ -91,16 +88,7 @@ function FieldShell({ field, error, hint, children, counter }: { field: Field; e
         {counter}
       </div>
       {children}
-      {hint ? (
-        <p class="hint" id={`hint-${field.key}`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p class="field-error" id={`error-${field.key}`} role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FieldNotes id={field.key} hint={hint} error={error} />
     </div>
   );
 }
@@ -218,16 +206,7 @@ function Control({ field, value, error, onValue, onShortcut }: { field: Field; v
             <span class="track" aria-hidden="true" />
             <span>{field.label}</span>
           </label>
-          {hint ? (
-            <p class="hint" id={`hint-${field.key}`}>
-              {hint}
-            </p>
-          ) : null}
-          {error ? (
-            <p class="field-error" id={`error-${field.key}`} role="alert">
-              {error}
-            </p>
-          ) : null}
+          <FieldNotes id={field.key} hint={hint} error={error} />
         </div>
       );
     default:

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { dateTime } from '../format.js';
 import { FocusButton } from '../components/focus-button.js';
 import type { KeyInfo, Session } from '../session.js';
+import { ErrorBanner } from '../components/notes.js';
 
 export function KeysPage({ session }: { session: Session }) {
   const [keys, setKeys] = useState<KeyInfo[] | undefined>();
@@ -63,11 +64,7 @@ export function KeysPage({ session }: { session: Session }) {
           <p class="summary">The account's API keys. A key is shown once, when it is made; the server keeps only its hash.</p>
         </div>
       </div>
-      {error ? (
-        <p class="banner error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorBanner message={error} />
       <section class="card" aria-labelledby="new-key">
         <h2 id="new-key">New key</h2>
         <form class="inline-form" onSubmit={create}>

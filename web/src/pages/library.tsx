@@ -9,6 +9,7 @@ import { ago, dateTime, seconds, shortId, STATUS_LABEL } from '../format.js';
 import { go, hrefOf } from '../route.js';
 import { parseSizeChoice } from '../schema.js';
 import type { LibraryItem, ModelInfo, RequestDetail, Session } from '../session.js';
+import { ErrorBanner, FailedBanner } from '../components/notes.js';
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
@@ -48,11 +49,7 @@ export function LibraryPage({ session }: { session: Session }) {
           Refresh
         </button>
       </div>
-      {error ? (
-        <p class="banner error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorBanner message={error} />
       {!loading && !error && items.length === 0 ? (
         <div class="card empty">
           <p>
@@ -195,16 +192,8 @@ export function LibraryDetail({ session, requestId, models, onReuse }: DetailPro
           </div>
         ) : null}
       </div>
-      {error ? (
-        <p class="banner error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {deleteError ? (
-        <p class="banner error" role="alert">
-          {deleteError}
-        </p>
-      ) : null}
+      <ErrorBanner message={error} />
+      <ErrorBanner message={deleteError} />
       {!request && !error ? <p class="muted loading">Loading…</p> : null}
       {request ? (
         <div class="detail-grid">
@@ -236,11 +225,7 @@ export function LibraryDetail({ session, requestId, models, onReuse }: DetailPro
           </section>
           <section class="card" aria-labelledby="detail-output">
             <h2 id="detail-output">Output</h2>
-            {request.status === 'failed' && request.error ? (
-              <div class="banner error" role="alert">
-                <strong>The request failed.</strong> {request.error.message} <span class="muted">({request.error.code})</span>
-              </div>
-            ) : null}
+            {request.status === 'failed' && request.error ? <FailedBanner error={request.error} /> : null}
             {request.output ? <Results images={request.output.images} /> : null}
             {!FINAL.has(request.status) ? <p class="muted">{STATUS_LABEL[request.status]}…</p> : null}
             <EditsAndWarnings edits={request.edits} warnings={request.warnings} />

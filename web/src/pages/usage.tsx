@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { number } from '../format.js';
 import type { Session, UsageDay } from '../session.js';
+import { ErrorBanner } from '../components/notes.js';
 
 const PERIODS = [7, 30, 90];
 
@@ -43,11 +44,7 @@ export function UsagePage({ session }: { session: Session }) {
           </select>
         </label>
       </div>
-      {error ? (
-        <p class="banner error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorBanner message={error} />
       <div class="stats">
         <div class="card stat">
           <span class="stat-value">{number(total.requests)}</span>
