@@ -57,6 +57,7 @@ export const CASES = [
   { title: 'Portrait mode', inputs: ['astronaut.png'], prompt: 'blur the background', size: '2048x2048(1:1)' },
   { title: 'Replace the background with another reference', inputs: ['astronaut.png', 'coffee.png'], prompt: 'replace the background with image 2', size: '2048x2048(1:1)' },
   { title: "The seed's own example: two references fused", inputs: ['coffee.png', 'astronaut.png'], prompt: 'A beautiful girl is sitting on the boat', size: '2048x2048(1:1)' },
+  { title: 'Fusion anchored to the scene\'s main object ("on the …")', inputs: ['coffee.png', horseOnGrass], prompt: 'A horse is standing on the cup', size: '2048x2048(1:1)' },
   { title: 'Fusion placed where the prompt says', inputs: ['brick.png', horseOnGrass], prompt: 'put the horse from image 2 on the right, smaller', size: '2560x1440(16:9)' },
   { title: 'Rotate a few degrees, edges filled', inputs: ['chelsea.png'], prompt: 'rotate it 12 degrees clockwise', size: '2304x1728(4:3)' },
   { title: 'Crop to the subject', inputs: ['astronaut.png'], prompt: 'crop to the subject', size: '2048x2048(1:1)' },

@@ -80,9 +80,12 @@ export function layout(scene: { width: number; height: number }, subjects: Layou
       const ocx = o.left + o.width / 2;
       switch (s.anchor.relation) {
         case 'on':
+          // On it: standing on its upper surface, which in a photo is the top part of its box.
+          slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.6, H * 0.15, H * 0.6) * s.size, ocx, o.top + o.height * 0.3), behind: false };
+          return;
         case 'in':
-          // Sitting on or in it: standing on its upper part, about its size.
-          slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.9, H * 0.2, H * 0.7) * s.size, ocx, o.top + o.height * 0.45), behind: false };
+          // In it: lower, its feet hidden by nothing we know of, a little smaller than the object.
+          slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.7, H * 0.15, H * 0.65) * s.size, ocx, o.top + o.height * 0.5), behind: false };
           return;
         case 'beside': {
           const right = o.left + o.width + (W - o.left - o.width) / 2;
