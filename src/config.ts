@@ -115,6 +115,8 @@ export const SETTINGS = {
     help: 'Time allowed for the response headers of an image URL.' }),
   fetchTimeout: setting({ flag: '--fetch-timeout <duration>', env: 'RETOUCH_FETCH_TIMEOUT', default: '30s', parse: duration, roles: WORKER,
     help: 'Total deadline for downloading one image.' }),
+  corsOrigins: setting({ flag: '--cors-origins <list>', env: 'RETOUCH_CORS_ORIGINS', default: undefined, parse: list, roles: API,
+    help: 'Comma-separated origins (https://app.example.com) whose pages may call the API from a browser; none by default.' }),
   bodyLimit: setting({ flag: '--body-limit <size>', env: 'RETOUCH_BODY_LIMIT', default: '64mb', parse: bytes, roles: API,
     help: 'Largest request body (JSON with data: URIs, or an upload).' }),
   lease: setting({ flag: '--lease <duration>', env: 'RETOUCH_LEASE', default: '30s', parse: duration, roles: WORKER,

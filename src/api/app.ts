@@ -3,6 +3,7 @@
  * listen on a port of their choice.
  */
 import crypto from 'node:crypto';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
@@ -106,6 +107,16 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     done();
   });
 
+  if (deps.config.corsOrigins) {
+    // Only the listed origins: an API key in a browser page is the page owner's choice to make.
+    await app.register(cors, {
+      origin: deps.config.corsOrigins,
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'preference-applied', 'idempotent-replayed'],
+      maxAge: 600,
+    });
+  }
   app.addSchema(ErrorEnvelope);
   registerErrorHandling(app);
 

@@ -93,3 +93,32 @@ describe('retention', () => {
     }
   });
 });
+
+describe('CORS', () => {
+  it('is off by default, and allows only the configured origins', async () => {
+    const closed = await startServer({ worker: false });
+    try {
+      const res = await fetch(`${closed.url}/v1/models`, { headers: { origin: 'https://app.example.com' } });
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await closed.close();
+    }
+    const open = await startServer({ worker: false, settings: { corsOrigins: 'https://app.example.com' } });
+    try {
+      const preflight = await fetch(`${open.url}/v1/requests/x/status`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+      const other = await fetch(`${open.url}/v1/models`, { headers: { origin: 'https://evil.example.net' } });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      const status = await open.api('/v1/requests/00000000-0000-4000-8000-000000000000/status', { headers: { origin: 'https://app.example.com' } });
+      expect(status.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(status.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    } finally {
+      await open.close();
+    }
+  });
+});
