@@ -116,6 +116,21 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
       await expect(enqueue(store, newRequest(), { maxQueue: 2 })).resolves.toMatchObject({ status: 'in_queue' });
     });
 
+    it('a full queue asks to retry after about one run time divided by the requests running', async () => {
+      const done = await enqueue(store, newRequest(), NO_LIMIT);
+      await store.claim('w1', LEASE, T0);
+      await store.complete(done.id, 'w1', { files: [], edits: [], warnings: [] }, T0 + 8_000);
+      await enqueue(store, newRequest(), NO_LIMIT);
+      await enqueue(store, newRequest(), NO_LIMIT);
+      await store.claim('w1', LEASE, T0);
+      await store.claim('w2', LEASE, T0);
+      await enqueue(store, newRequest(), NO_LIMIT);
+      const refused = await store.enqueue(newRequest(), { maxQueue: 1 }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(QueueFullError);
+      // 8 s runs, two running: a place frees up in about 4 s.
+      expect((refused as QueueFullError).retryAfterSeconds).toBe(4);
+    });
+
     it('claims the oldest queued request first, with the input, and counts the attempt', async () => {
       const first = await enqueue(store, newRequest({ input: { n: 1 } }), NO_LIMIT);
       const second = await enqueue(store, newRequest({ input: { n: 2 } }), NO_LIMIT);

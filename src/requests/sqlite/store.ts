@@ -91,7 +91,7 @@ function toRecord(row: Row): RequestRecord {
 const FOREIGN_CHECK_MS = 25;
 const MAX_RECENT = 10_000;
 
-/** How long a full queue asks clients to wait, when nothing better is known. */
+/** How long a full queue asks clients to wait, before any request has run. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 export class SqliteRequestStore implements RequestStore {
@@ -121,6 +121,11 @@ export class SqliteRequestStore implements RequestStore {
          FROM webhook_deliveries WHERE request_id = ? ORDER BY created_at, rowid`,
       ),
       queued: db.prepare(`SELECT n FROM request_counts WHERE status = 'in_queue'`).pluck(),
+      recentRuns: db.prepare(
+        `SELECT (SELECT avg(finished_at - started_at) FROM
+                   (SELECT finished_at, started_at FROM requests WHERE status = 'completed' ORDER BY finished_at DESC LIMIT 20)) AS avg,
+                (SELECT n FROM request_counts WHERE status = 'in_progress') AS running`,
+      ),
       position: db.prepare(`SELECT count(*) FROM requests WHERE status = 'in_queue' AND seq < ?`).pluck(),
       get: db.prepare(
         `SELECT ${RECORD_COLUMNS},
@@ -206,7 +211,7 @@ export class SqliteRequestStore implements RequestStore {
       if (earlier) this.sql.forgetIdempotencyKey.run(earlier.id);
     }
     const queued = this.sql.queued.get() as number;
-    if (queued >= maxQueue) throw new QueueFullError(DEFAULT_RETRY_AFTER_SECONDS);
+    if (queued >= maxQueue) throw new QueueFullError(this.retryAfterSeconds());
     const row = this.sql.insert.get(
       request.id,
       request.accountId,
@@ -221,6 +226,16 @@ export class SqliteRequestStore implements RequestStore {
     // Everything queued before the insert is ahead of this request.
     return { record: toRecord({ ...row, queue_position: queued }), created: true };
   };
+
+  /**
+   * When a full queue will have room again: a place frees up each time a running request ends, so
+   * about the recent run time divided by the requests running. Only asked when the queue is full.
+   */
+  private retryAfterSeconds(): number {
+    const { avg, running } = this.sql.recentRuns.get() as { avg: number | null; running: number };
+    if (!avg) return DEFAULT_RETRY_AFTER_SECONDS;
+    return Math.min(60, Math.max(1, Math.ceil(avg / 1000 / Math.max(1, running))));
+  }
 
   async enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<Enqueued> {
     // IMMEDIATE takes the write lock first, so the count and the insert see the same queue.
