@@ -37,7 +37,8 @@ export async function startServer(
   } = {},
 ): Promise<TestServer> {
   const config = resolveConfig(
-    { port: '0', host: '127.0.0.1', dataDir: options.dataDir ?? tempDir(), allowPrivateUrls: 'true', logLevel: 'debug', ...options.settings },
+    // A short shutdown grace: a test's close() should never wait out a request it left running.
+    { port: '0', host: '127.0.0.1', dataDir: options.dataDir ?? tempDir(), allowPrivateUrls: 'true', logLevel: 'debug', shutdownGrace: '2s', ...options.settings },
     {},
   );
   const logs: string[] = [];

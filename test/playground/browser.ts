@@ -35,6 +35,12 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
 }
 
+/** Closes the browser, but never waits more than 10 s for it (a loaded machine can stall its exit). */
+export async function closeBrowser(browser: Browser | undefined): Promise<void> {
+  if (!browser) return;
+  await Promise.race([browser.close().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
+}
+
 export interface Tab {
   context: BrowserContext;
   page: Page;

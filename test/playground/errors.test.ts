@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photo } from '../helpers/paths.js';
 import { startPhotoServer, type PhotoServer } from '../helpers/photo-server.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { assertPlaygroundBuilt, launchBrowser, openTab, type Tab } from './browser.js';
+import { closeBrowser, assertPlaygroundBuilt, launchBrowser, openTab, type Tab } from './browser.js';
 
 const ASPECT = 'The input image aspect ratio must be within [1/3, 3].';
 const FORMATS = 'Only JPEG and PNG formats are supported.';
@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await Promise.all([server?.close(), photos?.close()]);
 });
 

@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PHOTOS } from '../helpers/paths.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { assertPlaygroundBuilt, launchBrowser, naturalSize, openTab, storedKey, type Tab } from './browser.js';
+import { closeBrowser, assertPlaygroundBuilt, launchBrowser, naturalSize, openTab, storedKey, type Tab } from './browser.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await server?.close();
 });
 

@@ -10,7 +10,7 @@ import { BuiltinEngine } from '../../src/engine/builtin/index.js';
 import type { EditRequest, Engine, EngineContext, EngineResult } from '../../src/engine/types.js';
 import { dataUri, PHOTOS } from '../helpers/paths.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { assertPlaygroundBuilt, launchBrowser, openTab, type Tab } from './browser.js';
+import { closeBrowser, assertPlaygroundBuilt, launchBrowser, openTab, type Tab } from './browser.js';
 
 /** Each run waits at two gates: before any work, and at 40% of it (reported until the gate opens). */
 class SteppedEngine implements Engine {
@@ -62,7 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   while (engine.step());
-  await browser?.close();
+  await closeBrowser(browser);
   await server?.close();
 });
 
