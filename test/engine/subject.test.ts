@@ -109,6 +109,25 @@ describe('fusion', () => {
     expect(await leftShare('place image 2 on the right side')).toBeLessThan(0.15);
   });
 
+  it('a subject placed behind the scene\'s own object is hidden by it', async () => {
+    const disc = await renderScene(SPECS[3]!); // the coffee disc on brick
+    const discPng = await sharp(disc.data, { raw: { width: disc.width, height: disc.height, channels: 3 } }).png().toBuffer();
+    const horse = await sharp((await import('../helpers/paths.js')).photo('horse.png')).flatten({ background: '#ffffff' }).png().toBuffer();
+    const plain = await decodeFirst(await run([discPng], 'nothing', { ...SIZE, scale: 0 }));
+    const result = await run([discPng, horse], 'the horse from image 2 is standing behind the disc', SIZE);
+    expect(result.edits[0]).toMatchObject({ kind: 'place', params: { anchor: { relation: 'behind' } } });
+    const fused = await decodeFirst(result);
+    const change = (region: (x: number, y: number) => boolean) =>
+      mean(fused, (r, g, b) => r + g + b, region) - mean(plain, (r, g, b) => r + g + b, region);
+    // In front, the disc is untouched; around it, the dark horse shows.
+    expect(Math.abs(change((x, y) => inTruth(disc, x, y)))).toBeLessThan(3);
+    const box = result.edits[0]!.params.box as { left: number; top: number; width: number; height: number };
+    const scaleX = SIZE.width / disc.width;
+    const inBoxOutsideDisc = (x: number, y: number) =>
+      outsideTruth(disc, x, y) && x >= box.left * scaleX && x < (box.left + box.width) * scaleX && y >= box.top * scaleX && y < (box.top + box.height) * scaleX;
+    expect(change(inBoxOutsideDisc)).toBeLessThan(-20);
+  });
+
   it('the seed example composes the second reference into the first, and says what it did', async () => {
     const result = await run(['coffee.png', sceneJpeg], 'A beautiful girl is sitting on the boat', { width: 2048, height: 2048 });
     expect(result.images).toHaveLength(1);

@@ -8,7 +8,7 @@ import type { Anchor, Position } from '../prompt/types.js';
 import type { Raster } from '../raster.js';
 import { fromRaster, toRaster } from '../raster.js';
 import { harmonise, labStats } from './harmonise.js';
-import { boundingBox, extractMask, featherMask, resizeMask, type Box, type Mask } from './mask.js';
+import { blend, boundingBox, extractMask, featherMask, resizeMask, type Box, type Mask } from './mask.js';
 
 export interface Placement {
   /** The reference and its subject mask. */
@@ -177,7 +177,8 @@ export async function paste(scene: Raster, cut: CutOut, box: Box, harmony: numbe
     ]),
   );
   if (out.channels !== scene.channels) out = await toRaster(fromRaster(out).removeAlpha());
-  return sceneMask ? restoreFront(out, scene, sceneMask) : out;
+  // Placed behind: the scene's own subject goes back over it, through its soft mask.
+  return sceneMask ? blend(scene, out, sceneMask) : out;
 }
 
 /** Pulls a soft mask's edge inwards by remapping its levels: the outermost, mixed pixels go. */
@@ -222,16 +223,4 @@ async function contactShadow(mask: Mask, box: Box, scene: Raster): Promise<Overl
     .raw()
     .toBuffer();
   return { input: layer, raw: { width: cropW, height: cropH, channels: 4 }, left: Math.max(0, left), top: Math.max(0, top), blend: 'multiply' };
-}
-
-/** Puts the scene's own subject back over what was placed behind it. */
-function restoreFront(out: Raster, scene: Raster, sceneMask: Mask): Raster {
-  const data = Buffer.from(out.data);
-  const n = out.channels;
-  for (let p = 0, i = 0; p < sceneMask.data.length; p++, i += n) {
-    const t = sceneMask.data[p]! / 255;
-    if (t === 0) continue;
-    for (let c = 0; c < 3; c++) data[i + c] = Math.round(scene.data[i + c]! * t + data[i + c]! * (1 - t));
-  }
-  return { ...out, data };
 }

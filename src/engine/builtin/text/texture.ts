@@ -179,21 +179,15 @@ function bestOffset(
   slack = 0,
 ): number | undefined {
   let bx0 = w, by0 = h, bx1 = 0, by1 = 0;
-  for (const i of pixels) {
-    const x = i % w;
-    const y = (i - x) / w;
-    bx0 = Math.min(bx0, x);
-    by0 = Math.min(by0, y);
-    bx1 = Math.max(bx1, x);
-    by1 = Math.max(by1, y);
-  }
-  for (const i of band) {
-    const x = i % w;
-    const y = (i - x) / w;
-    bx0 = Math.min(bx0, x);
-    by0 = Math.min(by0, y);
-    bx1 = Math.max(bx1, x);
-    by1 = Math.max(by1, y);
+  for (const list of [pixels, band]) {
+    for (const i of list) {
+      const x = i % w;
+      const y = (i - x) / w;
+      bx0 = Math.min(bx0, x);
+      by0 = Math.min(by0, y);
+      bx1 = Math.max(bx1, x);
+      by1 = Math.max(by1, y);
+    }
   }
   const holeStep = Math.max(1, Math.floor(pixels.length / (slack > 0 ? 2000 : 300)));
   const bandStep = Math.max(1, Math.floor(band.length / (slack > 0 ? 2000 : 200)));
