@@ -9,19 +9,22 @@ import sharp from 'sharp';
 import { buildApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { SqliteDatabase } from './db/sqlite.js';
-import { openStores } from './stores.js';
+import { openStores, type Stores } from './stores.js';
 import { BuiltinEngine } from './engine/builtin/index.js';
 import type { Engine } from './engine/types.js';
 import { forbiddenRange } from './inputs/address.js';
 import { systemLookup, type DialHooks } from './inputs/dial.js';
 import { defaultInputPolicy, validateInputPolicy } from './inputs/policy.js';
 import type { InputPolicy, LocalSourceReader } from './inputs/types.js';
-import { KeyStore } from './keys/store.js';
+import type { KeyStore } from './keys/types.js';
 import { MODELS } from './models/catalogue.js';
 import { dreaminaEdit } from './models/dreamina-4-0-edit.js';
 import type { ModelDefinition } from './models/types.js';
 import type { RequestStore } from './requests/types.js';
 import { LocalStorage } from './storage/local/storage.js';
+import { S3Storage } from './storage/s3/storage.js';
+import { SignedUrls } from './storage/signed-urls.js';
+import type { FileStorage } from './storage/types.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { Maintenance } from './worker/maintenance.js';
 import { HEARTBEAT_MS, Worker } from './worker/worker.js';
@@ -34,10 +37,11 @@ export interface Roles {
 export interface Runtime {
   config: Config;
   log: Logger;
-  db: SqliteDatabase;
+  /** The embedded database; absent with --database-url. */
+  db?: SqliteDatabase | undefined;
   store: RequestStore;
   keys: KeyStore;
-  storage: LocalStorage;
+  storage: FileStorage;
   app?: FastifyInstance;
   worker?: Worker;
   maintenance?: Maintenance;
@@ -72,8 +76,15 @@ export function inputPolicyFor(config: Config): (model: ModelDefinition) => Inpu
 }
 
 export async function createRuntime(config: Config, roles: Roles, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
-  const { db, store, keys } = openStores(config);
-  const storage = new LocalStorage(config.dataDir, () => config.publicUrl);
+  const stores = await openStores(config, { log, role: [roles.api && 'api', roles.worker && 'worker'].filter(Boolean).join('+'), listen: true });
+  const { db, store, keys } = stores;
+  let storage: FileStorage;
+  try {
+    storage = await openStorage(config, stores);
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
   const runtime: Runtime = { config, log, db, store, keys, storage, close: async () => undefined };
 
   if (roles.worker) {
@@ -88,8 +99,10 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     await engine.warmUp?.();
     runtime.worker = new Worker(
       { store, models: MODELS, log, engine, storage, inputPolicy: inputPolicyFor(config), localSource },
-      { concurrency: config.concurrency, leaseMs: config.lease },
+      // Woken at once by the database's notifications, the worker only polls as a backstop.
+      { concurrency: config.concurrency, leaseMs: config.lease, ...(store.changes ? { pollMs: 2_000 } : {}) },
     );
+    store.changes?.onQueued(() => runtime.worker?.wake());
     runtime.webhooks = new WebhookDispatcher(
       {
         store,
@@ -138,9 +151,15 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     await Promise.all([runtime.worker?.stop(config.shutdownGrace), runtime.webhooks?.stop()]);
     await runtime.engine?.close?.();
     await store.close();
-    db.close();
+    await stores.close();
   };
   return runtime;
+}
+
+/** The data dir, or a bucket; URLs signed with the secret every node of the deployment shares. */
+async function openStorage(config: Config, stores: Stores): Promise<FileStorage> {
+  const urls = new SignedUrls(await stores.signer(), () => config.publicUrl);
+  return config.storage.kind === 's3' ? new S3Storage(config.storage, urls) : new LocalStorage(config.dataDir, urls);
 }
 
 /** Starts the worker and maintenance loops of a runtime built with the worker role. */

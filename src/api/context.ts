@@ -1,16 +1,16 @@
 import type { Config } from '../config.js';
 import type { InputPolicy } from '../inputs/types.js';
-import type { KeyStore } from '../keys/store.js';
+import type { KeyStore } from '../keys/types.js';
 import type { ModelDefinition } from '../models/types.js';
 import type { RequestStore } from '../requests/types.js';
-import type { LocalStorage } from '../storage/local/storage.js';
+import type { FileStorage } from '../storage/types.js';
 
 /** What the routes need, wired once by the composition root (runtime.ts). */
 export interface ApiDeps {
   config: Config;
   store: RequestStore;
   keys: KeyStore;
-  storage: LocalStorage;
+  storage: FileStorage;
   models: ReadonlyMap<string, ModelDefinition<any>>;
   /** Called after a request is queued, so that an in-process worker picks it up at once. */
   onEnqueued?: () => void;

@@ -1,34 +1,43 @@
-/** `retouch keys create|list|revoke`: manage API keys in the data dir's database. */
+/** `retouch keys create|list|revoke`: manage API keys in the data dir's database, or in PostgreSQL. */
 import type { Command } from 'commander';
+import pino from 'pino';
+import { createLogger } from '../log.js';
+import type { KeyStore } from '../keys/types.js';
 import { openStores } from '../stores.js';
 import { configFrom } from './options.js';
 
-function withStores<T>(command: Command, work: (keys: ReturnType<typeof openStores>['keys']) => T): T {
+async function withStores<T>(command: Command, work: (keys: KeyStore) => Promise<T>): Promise<T> {
   const config = configFrom(command);
-  const { db, keys } = openStores(config);
+  // stdout carries what the command prints (a key, JSON): the database's warnings go to stderr.
+  const log = createLogger('warn', pino.destination(2));
+  const { keys, close } = await openStores(config, { log, role: 'keys', listen: false });
   try {
-    return work(keys);
+    return await work(keys);
   } finally {
-    db.close();
+    await close();
   }
+}
+
+/** The options every keys command takes to find the store. */
+function storeOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
+    .option('--database-url <url>', 'PostgreSQL instead of the data dir [env: RETOUCH_DATABASE_URL]');
 }
 
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
 
 export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description('Manage API keys (stored hashed in the data dir)');
+  const keys = program.command('keys').description('Manage API keys (stored hashed in the data dir, or in PostgreSQL with --database-url)');
 
-  keys
-    .command('create')
-    .description('Create a key and print it once; only its hash is kept')
+  storeOptions(keys.command('create').description('Create a key and print it once; only its hash is kept'))
     .option('--name <name>', 'a label for the key')
     .option('--account <id>', 'add the key to this existing account (default: a new account)')
     .option('--json', 'print JSON')
-    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
-    .action((opts: { name?: string; account?: string; json?: boolean }, command: Command) => {
-      withStores(command, (store) => {
-        const { key, token } = store.create({ name: opts.name, accountId: opts.account });
-        const webhookSecret = store.webhookSecret(key.accountId);
+    .action(async (opts: { name?: string; account?: string; json?: boolean }, command: Command) => {
+      await withStores(command, async (store) => {
+        const { key, token } = await store.create({ name: opts.name, accountId: opts.account });
+        const webhookSecret = await store.webhookSecret(key.accountId);
         if (opts.json) {
           console.log(JSON.stringify({ id: key.id, account_id: key.accountId, name: key.name, key: token, webhook_secret: webhookSecret }));
         } else {
@@ -39,14 +48,11 @@ export function registerKeys(program: Command): void {
       });
     });
 
-  keys
-    .command('list')
-    .description('List keys: id, account, name, prefix, created, revoked')
-    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
+  storeOptions(keys.command('list').description('List keys: id, account, name, prefix, created, revoked'))
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }, command: Command) => {
-      withStores(command, (store) => {
-        const list = store.list();
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      await withStores(command, async (store) => {
+        const list = await store.list();
         if (opts.json) {
           console.log(JSON.stringify(list.map((k) => ({ id: k.id, account_id: k.accountId, name: k.name, prefix: k.prefix, created_at: iso(k.createdAt), revoked_at: k.revokedAt === null ? null : iso(k.revokedAt) }))));
           return;
@@ -59,26 +65,20 @@ export function registerKeys(program: Command): void {
       });
     });
 
-  keys
-    .command('webhook-secret <account>')
-    .description("Print an account's webhook signing secret (Standard Webhooks, whsec_…)")
-    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
-    .action((account: string, _opts: unknown, command: Command) => {
-      withStores(command, (store) => {
-        const secret = store.webhookSecret(account);
+  storeOptions(keys.command('webhook-secret <account>').description("Print an account's webhook signing secret (Standard Webhooks, whsec_…)"))
+    .action(async (account: string, _opts: unknown, command: Command) => {
+      await withStores(command, async (store) => {
+        const secret = await store.webhookSecret(account);
         if (!secret) command.error(`No account ${account}. \`retouch keys list\` shows the accounts.`, { exitCode: 1 });
         console.log(secret);
       });
     });
 
-  keys
-    .command('revoke <id>')
-    .description('Revoke a key: requests with it are refused from now on')
-    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
-    .action((id: string, _opts: unknown, command: Command) => {
-      withStores(command, (store) => {
-        if (store.revoke(id)) return console.error(`Revoked ${id}.`);
-        const key = store.get(id);
+  storeOptions(keys.command('revoke <id>').description('Revoke a key: requests with it are refused from now on (on every node)'))
+    .action(async (id: string, _opts: unknown, command: Command) => {
+      await withStores(command, async (store) => {
+        if (await store.revoke(id)) return console.error(`Revoked ${id}.`);
+        const key = await store.get(id);
         command.error(key ? `${id} was already revoked.` : `No key ${id}. \`retouch keys list\` shows them.`, { exitCode: 1 });
       });
     });

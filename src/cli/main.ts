@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerEdit } from './edit.js';
 import { registerKeys } from './keys.js';
+import { registerMigrate } from './migrate.js';
 import { registerServe } from './serve.js';
 
 export const VERSION = '0.1.0';
@@ -13,6 +14,7 @@ export function main(argv: string[]): void {
     .configureHelp({ sortSubcommands: false });
   registerServe(program);
   registerKeys(program);
+  registerMigrate(program);
   registerEdit(program);
   program.parseAsync(argv, { from: 'user' }).catch((err: unknown) => {
     console.error(`retouch: ${err instanceof Error ? err.message : String(err)}`);

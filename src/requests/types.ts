@@ -135,10 +135,6 @@ export interface WorkerHeartbeat {
   info: Record<string, unknown>;
 }
 
-/**
- * The store and queue. The SQLite implementation is the embedded default; a Redis one is planned,
- * and both must pass test/requests/store.suite.ts.
- */
 /** A request as a list shows it: the record plus what the prompt and inputs were. */
 export interface RequestSummary extends RequestRecord {
   prompt: string | null;
@@ -160,7 +156,24 @@ export interface UsageDay {
   computeSeconds: number;
 }
 
+/**
+ * News of changes made anywhere (another process, another node), for stores that can tell: hints
+ * to read again now rather than at the next poll, never the data itself.
+ */
+export interface ChangeFeed {
+  /** Something entered the queue: idle workers should claim. Returns a function that unsubscribes. */
+  onQueued(listener: () => void): () => void;
+  /** Request `id` may have changed (its status or its progress). */
+  onChange(id: string, listener: () => void): () => void;
+}
+
+/**
+ * The store and queue. SQLite (requests/sqlite/) is the embedded default, PostgreSQL
+ * (requests/postgres/) the one for several machines; both pass test/requests/store.suite.ts.
+ */
 export interface RequestStore {
+  /** Absent when the store cannot tell (SQLite: followers poll). */
+  readonly changes?: ChangeFeed | undefined;
   /**
    * Adds a request at the back of the queue, or returns the earlier one with the same idempotency
    * key; throws QueueFullError when `maxQueue` are waiting.

@@ -3,7 +3,7 @@
  * the request; routes check ownership against it.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { KeyStore, Principal } from '../../keys/store.js';
+import type { KeyStore, Principal } from '../../keys/types.js';
 import { UnauthorizedError } from '../errors.js';
 
 declare module 'fastify' {
@@ -16,16 +16,15 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 export function requireApiKey(app: FastifyInstance, keys: KeyStore): void {
   app.decorateRequest('principal', null);
-  // A callback hook, not an async one: this runs on every call and needs no promise.
-  app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     const header = request.headers.authorization;
-    if (!header) return done(new UnauthorizedError('Missing API key: send the header "Authorization: Bearer <key>".'));
+    if (!header) throw new UnauthorizedError('Missing API key: send the header "Authorization: Bearer <key>".');
     const token = BEARER.exec(header)?.[1];
-    if (!token) return done(new UnauthorizedError('Malformed Authorization header: expected "Bearer <key>".'));
-    const principal = keys.authenticate(token);
-    if (!principal) return done(new UnauthorizedError('Invalid or revoked API key.'));
+    if (!token) throw new UnauthorizedError('Malformed Authorization header: expected "Bearer <key>".');
+    // With PostgreSQL an unreachable database throws here (503), rather than answering "invalid key".
+    const principal = await keys.authenticate(token);
+    if (!principal) throw new UnauthorizedError('Invalid or revoked API key.');
     request.principal = principal;
-    done();
   });
 }
 

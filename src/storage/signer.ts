@@ -3,11 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * Signs file URLs with an HMAC over the key and the expiry, using a secret that is made once and
- * kept in the data dir, so that URLs survive restarts and work on every process sharing the dir.
+ * Signs file URLs with an HMAC over the key and the expiry. The secret must be the same on every
+ * process that hands out or checks URLs: with SQLite it is made once and kept in the data dir; with
+ * PostgreSQL it lives in the database (keys/postgres/store.ts), so every API node shares it.
  */
 export class UrlSigner {
-  private constructor(private readonly secret: Buffer) {}
+  constructor(private readonly secret: Buffer) {
+    if (secret.length < 32) throw new Error('The URL signing secret must be at least 32 bytes');
+  }
 
   static fromDataDir(dataDir: string): UrlSigner {
     const file = path.join(dataDir, 'secret');

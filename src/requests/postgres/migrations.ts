@@ -1,0 +1,139 @@
+/**
+ * The PostgreSQL tables of the request store, as numbered migrations (db/postgres/migrate.ts applies
+ * them under an advisory lock). Times are milliseconds since the epoch (bigint), as the store's
+ * interface speaks them; JSON bodies are kept as the text the program wrote, never parsed in SQL,
+ * so that any string a client may send (a NUL, a lone surrogate) is stored exactly as SQLite does.
+ */
+import type { PgMigrations } from '../../db/postgres/migrate.js';
+
+export const requestMigrations: PgMigrations = {
+  module: 'requests',
+  steps: [
+    {
+      version: 1,
+      name: 'requests and the queue, status events, the webhook outbox, worker heartbeats',
+      sql: `
+      CREATE TABLE requests (
+        -- The queue order. Enqueues are serialised (store.ts), so it is also the commit order.
+        seq bigserial PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        account_id text NOT NULL,
+        model_id text NOT NULL,
+        input text NOT NULL,
+        -- What lists show, taken from the input when it is stored.
+        prompt text,
+        image_count integer NOT NULL DEFAULT 0,
+        status text NOT NULL CHECK (status IN ('in_queue', 'in_progress', 'completed', 'failed', 'cancelled')),
+        progress double precision NOT NULL DEFAULT 0,
+        attempts integer NOT NULL DEFAULT 0,
+        lease_owner text,
+        lease_expires_at bigint,
+        created_at bigint NOT NULL,
+        started_at bigint,
+        finished_at bigint,
+        expires_at bigint NOT NULL,
+        result text,
+        error text,
+        -- Width × height summed over the outputs, for usage.
+        output_pixels bigint NOT NULL DEFAULT 0,
+        webhook_url text,
+        -- Statuses besides the final ones that also trigger the webhook ('in_progress').
+        webhook_events text[] NOT NULL DEFAULT '{}',
+        idempotency_key text
+      ) WITH (
+        -- Progress and lease renewals rewrite rows every few hundred ms: room in each page keeps
+        -- them HOT updates, and a vacuum that starts early keeps claims from wading through dead rows.
+        fillfactor = 80,
+        autovacuum_vacuum_scale_factor = 0.01,
+        autovacuum_vacuum_threshold = 1000
+      );
+      -- Claims take the smallest seq; queue positions count the queued seqs below one's own
+      -- (an index-only scan of this small index).
+      CREATE INDEX requests_queued ON requests (seq) WHERE status = 'in_queue';
+      CREATE INDEX requests_leased ON requests (lease_expires_at) WHERE status = 'in_progress';
+      CREATE INDEX requests_expiry ON requests (expires_at);
+      CREATE INDEX requests_by_account ON requests (account_id, seq);
+      CREATE INDEX requests_recently_completed ON requests (finished_at) WHERE status = 'completed';
+      CREATE UNIQUE INDEX requests_idempotency ON requests (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+
+      -- Every status a request enters, written by the triggers below in the transaction of the
+      -- transition. A request's transitions are serialised by its row lock, so its event ids grow
+      -- in commit order: "events after id N" of one request misses none and repeats none.
+      CREATE TABLE request_events (
+        id bigserial PRIMARY KEY,
+        request_id text NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+        status text NOT NULL,
+        at bigint NOT NULL
+      );
+      CREATE INDEX request_events_by_request ON request_events (request_id, id);
+
+      -- Webhook messages, queued by the same transitions (the outbox): a crash between the
+      -- transition and the delivery loses nothing.
+      CREATE TABLE webhook_deliveries (
+        id text PRIMARY KEY,
+        n bigserial NOT NULL,
+        request_id text NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+        account_id text NOT NULL,
+        url text NOT NULL,
+        status text NOT NULL,
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts integer NOT NULL DEFAULT 0,
+        created_at bigint NOT NULL,
+        next_attempt_at bigint NOT NULL,
+        last_error text,
+        delivered_at bigint
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+      CREATE INDEX webhook_deliveries_by_request ON webhook_deliveries (request_id);
+
+      CREATE TABLE workers (
+        id text PRIMARY KEY,
+        info text NOT NULL,
+        heartbeat_at bigint NOT NULL
+      );
+
+      CREATE FUNCTION retouch_now_ms() RETURNS bigint LANGUAGE sql VOLATILE
+        AS $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint $$;
+
+      -- NOTIFY is delivered at commit, only if the transaction commits, once per distinct payload.
+      CREATE FUNCTION requests_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO request_events (request_id, status, at) VALUES (NEW.id, NEW.status, NEW.created_at);
+        PERFORM pg_notify('retouch_queued', '');
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER requests_inserted AFTER INSERT ON requests
+        FOR EACH ROW EXECUTE FUNCTION requests_inserted();
+
+      CREATE FUNCTION requests_status_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        now_ms bigint := retouch_now_ms();
+      BEGIN
+        INSERT INTO request_events (request_id, status, at) VALUES (NEW.id, NEW.status, now_ms);
+        IF NEW.webhook_url IS NOT NULL
+           AND (NEW.status IN ('completed', 'failed', 'cancelled') OR NEW.status = ANY (NEW.webhook_events)) THEN
+          INSERT INTO webhook_deliveries (id, request_id, account_id, url, status, created_at, next_attempt_at)
+          VALUES ('msg_' || left(md5(gen_random_uuid()::text), 24), NEW.id, NEW.account_id, NEW.webhook_url, NEW.status, now_ms, now_ms);
+        END IF;
+        IF NEW.status = 'in_queue' THEN
+          PERFORM pg_notify('retouch_queued', '');
+        END IF;
+        PERFORM pg_notify('retouch_events', NEW.id);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER requests_status_changed AFTER UPDATE OF status ON requests
+        FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION requests_status_changed();
+
+      -- Progress is not an event, but followers on other nodes want to hear of it.
+      CREATE FUNCTION requests_progressed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('retouch_events', NEW.id);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER requests_progressed AFTER UPDATE OF progress ON requests
+        FOR EACH ROW WHEN (OLD.status = NEW.status AND OLD.progress IS DISTINCT FROM NEW.progress)
+        EXECUTE FUNCTION requests_progressed();
+      `,
+    },
+  ],
+};

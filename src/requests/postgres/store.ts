@@ -1,0 +1,317 @@
+/**
+ * The request store on PostgreSQL, for any number of API nodes and workers on one database. The SQL
+ * is in sql.ts; this file turns rows into records and decides what runs in a transaction:
+ *
+ * - enqueue: under a transaction-scoped advisory lock, so that the max-queue check, the idempotency
+ *   check and the queue order are exact however many nodes submit at once (measured in `npm run
+ *   bench`: a few thousand submits/s, far above what the workers can run);
+ * - claim: one statement, FOR UPDATE SKIP LOCKED;
+ * - every other transition: one guarded statement;
+ * - lease recovery: one node at a time (a try-lock: the others skip the round, nobody waits).
+ *
+ * Nothing here waits on anything but the database inside a transaction. An unreachable database
+ * becomes DatabaseUnavailableError (503) for the caller; the pool reconnects by itself.
+ */
+import { guarded, inTransaction, type Pool, type PoolClient } from '../../db/postgres/pool.js';
+import type { PgListener } from '../../db/postgres/listener.js';
+import { QueueFullError } from '../errors.js';
+import {
+  IDEMPOTENCY_WINDOW_MS,
+  type CancelOutcome,
+  type ChangeFeed,
+  type ClaimedRequest,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type Enqueued,
+  type ExpiredLeases,
+  type NewRequest,
+  type RequestError,
+  type RequestEvent,
+  type RequestPage,
+  type RequestRecord,
+  type RequestResult,
+  type RequestStatus,
+  type RequestStore,
+  type UsageDay,
+  type WebhookDelivery,
+  type WorkerHeartbeat,
+} from '../types.js';
+import { ListenerChangeFeed } from './changes.js';
+import { SQL } from './sql.js';
+
+interface Row {
+  id: string;
+  account_id: string;
+  model_id: string;
+  status: RequestStatus;
+  progress: number;
+  attempts: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  expires_at: number;
+  result: string | null;
+  error: string | null;
+  queue_position?: number | null;
+}
+
+interface DeliveryRow {
+  id: string;
+  request_id: string;
+  account_id: string;
+  url: string;
+  status: RequestStatus;
+  attempts: number;
+  created_at: number;
+}
+
+function toRecord(row: Row): RequestRecord {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    modelId: row.model_id,
+    status: row.status,
+    progress: row.progress,
+    attempts: row.attempts,
+    queuePosition: row.status === 'in_queue' ? (row.queue_position ?? null) : null,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    expiresAt: row.expires_at,
+    result: row.result ? (JSON.parse(row.result) as RequestResult) : null,
+    error: row.error ? (JSON.parse(row.error) as RequestError) : null,
+  };
+}
+
+const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
+  id: r.id,
+  requestId: r.request_id,
+  accountId: r.account_id,
+  url: r.url,
+  status: r.status,
+  attempts: r.attempts,
+  createdAt: r.created_at,
+});
+
+/**
+ * PostgreSQL text cannot hold NUL, and UTF-8 cannot hold a lone surrogate; JSON and HTTP can carry
+ * both. Free text that goes into a text column of its own (not the JSON columns, whose escapes keep
+ * everything) has them replaced by U+FFFD.
+ */
+const plainText = (s: string): string => Buffer.from(s.replaceAll('\u0000', '\uFFFD')).toString();
+
+/** What a list shows of an input, taken once at submit. */
+function summaryOf(input: unknown): { prompt: string | null; imageCount: number } {
+  const i = (input ?? {}) as { prompt?: unknown; image_urls?: unknown };
+  return {
+    prompt: typeof i.prompt === 'string' ? plainText(i.prompt) : null,
+    imageCount: Array.isArray(i.image_urls) ? i.image_urls.length : 0,
+  };
+}
+
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+export class PostgresRequestStore implements RequestStore {
+  readonly changes: ChangeFeed | undefined;
+
+  constructor(private readonly pool: Pool, listener?: PgListener) {
+    this.changes = listener && new ListenerChangeFeed(listener);
+  }
+
+  async enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<Enqueued> {
+    const { prompt, imageCount } = summaryOf(request.input);
+    return inTransaction(this.pool, async (c) => {
+      await c.query(SQL.lockEnqueues);
+      if (request.idempotencyKey) {
+        const key = plainText(request.idempotencyKey);
+        const earlier = (await c.query<{ id: string; created_at: number }>({ ...SQL.byIdempotencyKey, values: [request.accountId, key] })).rows[0];
+        if (earlier && earlier.created_at > request.createdAt - IDEMPOTENCY_WINDOW_MS) {
+          const row = (await c.query<Row>({ ...SQL.get, values: [earlier.id] })).rows[0]!;
+          return { record: toRecord(row), created: false };
+        }
+        // Past the window the key is free again.
+        if (earlier) await c.query({ ...SQL.forgetIdempotencyKey, values: [earlier.id] });
+      }
+      const queued = (await c.query<{ n: number }>({ ...SQL.queued, values: [limits.maxQueue] })).rows[0]!.n;
+      if (queued >= limits.maxQueue) throw new QueueFullError(await this.retryAfterSeconds(c));
+      const row = (
+        await c.query<Row>({
+          ...SQL.insert,
+          values: [
+            request.id,
+            request.accountId,
+            request.modelId,
+            JSON.stringify(request.input),
+            prompt,
+            imageCount,
+            request.createdAt,
+            request.expiresAt,
+            request.webhook ? plainText(request.webhook.url) : null,
+            request.webhook?.events ?? [],
+            request.idempotencyKey ? plainText(request.idempotencyKey) : null,
+          ],
+        })
+      ).rows[0]!;
+      // Enqueues are serialised: everything queued now is ahead of this request.
+      return { record: toRecord({ ...row, queue_position: queued }), created: true };
+    });
+  }
+
+  /**
+   * When a full queue will have room again: about the recent run time divided by the requests
+   * running. Only asked when the queue is full.
+   */
+  private async retryAfterSeconds(c: PoolClient): Promise<number> {
+    // On the transaction's own connection: asking the pool for another while holding one and the
+    // enqueue lock could wait for a connection that every other enqueue is holding.
+    const { avg, running } = (await c.query<{ avg: number | null; running: number }>(SQL.recentRuns)).rows[0]!;
+    if (!avg) return DEFAULT_RETRY_AFTER_SECONDS;
+    return Math.min(60, Math.max(1, Math.ceil(avg / 1000 / Math.max(1, running))));
+  }
+
+  async eventsSince(id: string, afterId: number): Promise<RequestEvent[]> {
+    return this.rows<RequestEvent>(SQL.events, [id, afterId]);
+  }
+
+  async get(id: string): Promise<RequestRecord | undefined> {
+    const row = (await this.rows<Row>(SQL.get, [id]))[0];
+    return row && toRecord(row);
+  }
+
+  async cancel(id: string, now: number): Promise<CancelOutcome> {
+    const row = (await this.rows<Row>(SQL.cancel, [now, id]))[0];
+    if (row) return { outcome: 'cancelled', record: toRecord(row) };
+    const current = await this.get(id);
+    if (!current) return { outcome: 'not_found' };
+    return current.status === 'cancelled' ? { outcome: 'already_cancelled', record: current } : { outcome: 'not_cancellable', record: current };
+  }
+
+  async inputOf(id: string): Promise<unknown | undefined> {
+    const row = (await this.rows<{ input: string }>(SQL.input, [id]))[0];
+    return row && JSON.parse(row.input);
+  }
+
+  async listByAccount(accountId: string, options: { limit: number; before?: string | undefined }): Promise<RequestPage> {
+    const before = options.before && /^\d{1,15}$/.test(options.before) ? Number(options.before) : Number.MAX_SAFE_INTEGER;
+    // One more than asked tells whether there is a next page.
+    const rows = await this.rows<Row & { seq: number; prompt: string | null; image_count: number }>(SQL.page, [accountId, before, options.limit + 1]);
+    const items = rows.slice(0, options.limit).map((r) => ({ ...toRecord(r), prompt: r.prompt, imageCount: r.image_count }));
+    const last = rows[options.limit - 1];
+    return { items, next: rows.length > options.limit && last ? String(last.seq) : null };
+  }
+
+  async deleteFinished(id: string): Promise<boolean> {
+    return (await this.count(SQL.deleteFinished, [id])) === 1;
+  }
+
+  async usageByDay(accountId: string, since: number): Promise<UsageDay[]> {
+    const rows = await this.rows<{ day: string; requests: number; completed: number; mp: number; compute: number }>(SQL.usage, [accountId, since]);
+    return rows.map((r) => ({
+      day: r.day,
+      requests: r.requests,
+      completed: r.completed,
+      outputMegapixels: Math.round(r.mp * 100) / 100,
+      computeSeconds: Math.round(r.compute * 100) / 100,
+    }));
+  }
+
+  async claim(owner: string, leaseMs: number, now: number): Promise<ClaimedRequest | undefined> {
+    const row = (await this.rows<Row & { input: string; lease_owner: string }>(SQL.claim, [owner, now + leaseMs, now]))[0];
+    if (!row) return undefined;
+    return { ...toRecord(row), input: JSON.parse(row.input), leaseOwner: row.lease_owner };
+  }
+
+  async renewLease(id: string, owner: string, leaseMs: number, now: number): Promise<boolean> {
+    return (await this.count(SQL.renew, [now + leaseMs, id, owner])) === 1;
+  }
+
+  async setProgress(id: string, owner: string, progress: number): Promise<boolean> {
+    return (await this.count(SQL.progress, [Math.min(1, Math.max(0, progress)), id, owner])) === 1;
+  }
+
+  async complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean> {
+    const pixels = result.files.reduce((sum, f) => sum + f.width * f.height, 0);
+    return (await this.count(SQL.complete, [JSON.stringify(result), pixels, now, id, owner])) === 1;
+  }
+
+  async fail(id: string, owner: string, error: RequestError, now: number): Promise<boolean> {
+    return (await this.count(SQL.fail, [JSON.stringify(error), now, id, owner])) === 1;
+  }
+
+  async release(id: string, owner: string): Promise<boolean> {
+    return (await this.count(SQL.release, [id, owner])) === 1;
+  }
+
+  async recoverExpiredLeases(now: number, maxAttempts: number): Promise<ExpiredLeases> {
+    return inTransaction(this.pool, async (c) => {
+      const { locked } = (await c.query<{ locked: boolean }>(SQL.tryLockRecovery)).rows[0]!;
+      // Another node is doing it right now.
+      if (!locked) return { requeued: [], failed: [] };
+      const error: RequestError = {
+        code: 'worker_lost',
+        message: `The request was started ${maxAttempts} times and its worker stopped each time; it will not be retried.`,
+      };
+      const failed = (await c.query<{ id: string }>({ ...SQL.failExhausted, values: [JSON.stringify(error), now, now, maxAttempts] })).rows.map((r) => r.id);
+      const requeued = (await c.query<{ id: string }>({ ...SQL.requeueExpired, values: [now, maxAttempts] })).rows.map((r) => r.id);
+      return { requeued, failed };
+    });
+  }
+
+  async deleteExpired(now: number, limit: number): Promise<string[]> {
+    return (await this.rows<{ id: string }>(SQL.deleteExpired, [now, limit])).map((r) => r.id);
+  }
+
+  async countByStatus(): Promise<Record<RequestStatus, number>> {
+    const out = { in_queue: 0, in_progress: 0, completed: 0, failed: 0, cancelled: 0 };
+    for (const row of await this.rows<{ status: RequestStatus; n: number }>(SQL.counts, [])) out[row.status] = row.n;
+    return out;
+  }
+
+  async claimDueDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
+    return (await this.rows<DeliveryRow>(SQL.claimDueDeliveries, [now + leaseMs, now, limit])).map(toDelivery);
+  }
+
+  async settleDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
+    if (outcome.state === 'delivered') await this.count(SQL.delivered, [outcome.at, id]);
+    else if (outcome.state === 'retry') await this.count(SQL.retryDelivery, [outcome.at, plainText(outcome.error), id]);
+    else await this.count(SQL.failDelivery, [plainText(outcome.error), id]);
+  }
+
+  async deliveriesOf(requestId: string): Promise<DeliveryRecord[]> {
+    const rows = await this.rows<DeliveryRow & { state: DeliveryRecord['state']; last_error: string | null; delivered_at: number | null }>(
+      SQL.deliveriesOf,
+      [requestId],
+    );
+    return rows.map((r) => ({ ...toDelivery(r), state: r.state, lastError: r.last_error, deliveredAt: r.delivered_at }));
+  }
+
+  async heartbeat(worker: WorkerHeartbeat, now: number): Promise<void> {
+    await this.count(SQL.heartbeat, [worker.id, JSON.stringify(worker.info), now]);
+  }
+
+  async removeWorker(id: string): Promise<void> {
+    await this.count(SQL.removeWorker, [id]);
+  }
+
+  async liveWorkers(since: number): Promise<WorkerHeartbeat[]> {
+    const rows = await this.rows<{ id: string; info: string }>(SQL.liveWorkers, [since]);
+    return rows.map((w) => ({ id: w.id, info: JSON.parse(w.info) as Record<string, unknown> }));
+  }
+
+  async ping(): Promise<void> {
+    await this.rows(SQL.ping, []);
+  }
+
+  async close(): Promise<void> {
+    // The pool and the listener are shared with the key store; whoever opened them closes them.
+  }
+
+  private async rows<T>(statement: { name: string; text: string }, values: unknown[]): Promise<T[]> {
+    return guarded(async () => (await this.pool.query({ ...statement, values })).rows as T[]);
+  }
+
+  /** Rows changed by the statement. */
+  private async count(statement: { name: string; text: string }, values: unknown[]): Promise<number> {
+    return guarded(async () => (await this.pool.query({ ...statement, values })).rowCount ?? 0);
+  }
+}
