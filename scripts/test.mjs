@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The whole test suite, as CI runs it (`npm test`): build, then every test file with vitest.
 // Anything the suites need from the machine is installed or started here and stopped afterwards.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { ensurePostgres, startPostgres, startS3 } from './test-services.mjs';
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
@@ -35,4 +36,29 @@ function ensureChromium() {
 
 run('npm', ['run', '--silent', 'build']);
 process.env.CHROMIUM_PATH = ensureChromium();
-run('npx', ['vitest', 'run', ...process.argv.slice(2)]);
+
+/**
+ * One throwaway PostgreSQL and one S3 server (s3rver, in this process) for the whole run; each test
+ * makes its own database and bucket on them (test/helpers/services.ts). Both are stopped at the end,
+ * whatever happens; vitest runs as a child so that s3rver keeps serving meanwhile.
+ */
+ensurePostgres();
+const postgres = await startPostgres();
+const s3 = await startS3();
+let code = 1;
+const stop = async () => {
+  await postgres.stop();
+  await s3.stop();
+};
+// Ctrl-C reaches vitest too; wait for it to end, then stop the servers.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => undefined);
+try {
+  const vitest = spawn('npx', ['vitest', 'run', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, RETOUCH_TEST_DATABASE_URL: postgres.url, RETOUCH_TEST_S3_ENDPOINT: s3.endpoint },
+  });
+  code = await new Promise((resolve) => vitest.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+} finally {
+  await stop();
+}
+process.exit(code);

@@ -133,7 +133,8 @@ const storageLocation: Parser<StorageLocation> = (raw, name) => {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw new ConfigError(`${name}: "${bucket}" is not a bucket name (3 to 63 lowercase letters, digits, dots and hyphens)`);
   }
-  const prefix = u.pathname.replace(/^\/+|\/+$/g, '');
+  // From the text as typed: URL parsing would quietly resolve "a/../b" to "b".
+  const prefix = (raw.slice(`s3://${bucket}`.length).split(/[?#]/)[0] ?? '').replace(/^\/+|\/+$/g, '');
   if (prefix && !prefix.split('/').every((seg) => /^[A-Za-z0-9._-]+$/.test(seg) && seg !== '.' && seg !== '..')) {
     throw new ConfigError(`${name}: the prefix "${prefix}" may hold only letters, digits, dots, hyphens, underscores and single slashes`);
   }

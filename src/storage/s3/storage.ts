@@ -15,6 +15,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type S3ClientConfig,
   type _Object,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -121,7 +122,8 @@ export class S3Storage implements FileStorage {
   }
 }
 
-export function clientFor(location: S3Location): S3Client {
+/** The client for a location; `overrides` (credentials, say) win over what the location implies. */
+export function clientFor(location: S3Location, overrides: Partial<S3ClientConfig> = {}): S3Client {
   return new S3Client({
     region: location.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(location.endpoint ? { endpoint: location.endpoint } : {}),
@@ -131,6 +133,7 @@ export function clientFor(location: S3Location): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+    ...overrides,
   });
 }
 
