@@ -35,23 +35,32 @@ function postgresBinDir() {
   return which.status === 0 ? path.dirname(which.stdout.trim()) : undefined;
 }
 
+/** Whether this machine can install Debian packages without asking anyone: Debian, as root. */
+export function canAptInstall() {
+  return process.platform === 'linux' && process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get');
+}
+
 /**
- * Installs Debian's postgresql package when no initdb is found, as the test command already does
- * for Chromium: as root, non-interactively, with an apt-get update first when the lists are missing.
+ * Installs a Debian package non-interactively; a fresh machine may have no package lists yet, so
+ * they are fetched once if the first try fails. True when it worked.
  */
+export function aptInstall(pkg) {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '-q', pkg], { stdio: 'inherit', env }).status === 0;
+  if (install()) return true;
+  spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+  return install();
+}
+
+/** Installs Debian's postgresql package when no initdb is found, as the test command does for Chromium. */
 export function ensurePostgres() {
   if (postgresBinDir()) return true;
-  if (process.platform !== 'linux' || process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/apt-get')) {
+  if (!canAptInstall()) {
     console.warn('PostgreSQL is not installed, and it can only be installed here as root on Debian: the PostgreSQL tests will fail.');
     return false;
   }
   console.log("Installing Debian's postgresql for the scale-out tests…");
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '-q', 'postgresql'], { stdio: 'inherit', env }).status === 0;
-  if (!install()) {
-    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-    if (!install()) console.warn('apt-get could not install postgresql: the PostgreSQL tests will fail.');
-  }
+  if (!aptInstall('postgresql')) console.warn('apt-get could not install postgresql: the PostgreSQL tests will fail.');
   return Boolean(postgresBinDir());
 }
 

@@ -3,7 +3,7 @@
 // Anything the suites need from the machine is installed or started here and stopped afterwards.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { ensurePostgres, startPostgres, startS3 } from './test-services.mjs';
+import { aptInstall, canAptInstall, ensurePostgres, startPostgres, startS3 } from './test-services.mjs';
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
@@ -18,19 +18,13 @@ function run(cmd, args) {
 function ensureChromium() {
   const wanted = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   if (fs.existsSync(wanted)) return wanted;
-  if (process.platform !== 'linux' || process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/apt-get')) {
+  if (!canAptInstall()) {
     console.warn(`Chromium is not at ${wanted}, and it can only be installed here as root on Debian: the browser tests will fail.`);
     console.warn('Install it (apt-get install chromium) or set CHROMIUM_PATH to a Chromium binary.');
     return wanted;
   }
   console.log('Installing Debian\'s chromium for the playground\'s browser tests…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '-q', 'chromium'], { stdio: 'inherit', env }).status === 0;
-  // A fresh machine may have no package lists yet: fetch them once and try again.
-  if (!install()) {
-    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-    if (!install()) console.warn('apt-get could not install chromium: the browser tests will fail.');
-  }
+  if (!aptInstall('chromium')) console.warn('apt-get could not install chromium: the browser tests will fail.');
   return fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : wanted;
 }
 

@@ -42,3 +42,20 @@ export class SignedUrls {
     return ok ? key : undefined;
   }
 }
+
+/** The URL half of every FileStorage: the same signed URLs whatever keeps the bytes. */
+export abstract class SignedUrlStorage {
+  constructor(protected readonly urls: SignedUrls) {}
+
+  signedUrl(key: string, expiresAt: number): string {
+    return this.urls.signedUrl(key, expiresAt);
+  }
+
+  verify(key: string, expires: string | undefined, signature: string | undefined, now: number): boolean {
+    return this.urls.verify(key, expires, signature, now);
+  }
+
+  keyOfSignedUrl(url: string, now: number): string | undefined {
+    return this.urls.keyOfSignedUrl(url, now);
+  }
+}

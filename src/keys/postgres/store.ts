@@ -11,27 +11,9 @@ import { guarded, inTransaction, type Pool } from '../../db/postgres/pool.js';
 import { EnvKey } from '../env-key.js';
 import { displayPrefix, hashToken, newId, newToken, newWebhookSecret } from '../token.js';
 import { ENV_ACCOUNT_ID, ENV_KEY_ID, type ApiKey, type KeyStore, type Principal } from '../types.js';
+import { MAX_KNOWN_KEYS, toKey, type KeyRow } from '../rows.js';
 import { SQL } from './sql.js';
 
-interface KeyRow {
-  id: string;
-  account_id: string;
-  name: string;
-  prefix: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-const toKey = (r: KeyRow): ApiKey => ({
-  id: r.id,
-  accountId: r.account_id,
-  name: r.name,
-  prefix: r.prefix,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-});
-
-const MAX_KNOWN_KEYS = 10_000;
 /** Even with the listener up, a cached key is looked up again after this long. */
 const KNOWN_FOR_MS = 60_000;
 

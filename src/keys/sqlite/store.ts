@@ -4,28 +4,10 @@ import { ForeignWrites, migrate } from '../../db/sqlite.js';
 import { EnvKey } from '../env-key.js';
 import { displayPrefix, hashToken, newId, newToken, newWebhookSecret } from '../token.js';
 import { ENV_ACCOUNT_ID, ENV_KEY_ID, type ApiKey, type KeyStore, type Principal } from '../types.js';
+import { MAX_KNOWN_KEYS, toKey, type KeyRow } from '../rows.js';
 import { keyMigrations } from './schema.js';
 
-const MAX_KNOWN_KEYS = 10_000;
 const VERSION_CHECK_MS = 100;
-
-interface KeyRow {
-  id: string;
-  account_id: string;
-  name: string;
-  prefix: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-const toKey = (r: KeyRow): ApiKey => ({
-  id: r.id,
-  accountId: r.account_id,
-  name: r.name,
-  prefix: r.prefix,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-});
 
 export class SqliteKeyStore implements KeyStore {
   private readonly sql;

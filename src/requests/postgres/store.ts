@@ -36,62 +36,11 @@ import {
   type WebhookDelivery,
   type WorkerHeartbeat,
 } from '../types.js';
+import { retryAfterSeconds, toDelivery, toRecord, toUsageDay, workerLostError, type DeliveryRow, type RecordRow, type UsageRow } from '../rows.js';
 import { ListenerChangeFeed } from './changes.js';
 import { SQL } from './sql.js';
 
-interface Row {
-  id: string;
-  account_id: string;
-  model_id: string;
-  status: RequestStatus;
-  progress: number;
-  attempts: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  expires_at: number;
-  result: string | null;
-  error: string | null;
-  queue_position?: number | null;
-}
-
-interface DeliveryRow {
-  id: string;
-  request_id: string;
-  account_id: string;
-  url: string;
-  status: RequestStatus;
-  attempts: number;
-  created_at: number;
-}
-
-function toRecord(row: Row): RequestRecord {
-  return {
-    id: row.id,
-    accountId: row.account_id,
-    modelId: row.model_id,
-    status: row.status,
-    progress: row.progress,
-    attempts: row.attempts,
-    queuePosition: row.status === 'in_queue' ? (row.queue_position ?? null) : null,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    expiresAt: row.expires_at,
-    result: row.result ? (JSON.parse(row.result) as RequestResult) : null,
-    error: row.error ? (JSON.parse(row.error) as RequestError) : null,
-  };
-}
-
-const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
-  id: r.id,
-  requestId: r.request_id,
-  accountId: r.account_id,
-  url: r.url,
-  status: r.status,
-  attempts: r.attempts,
-  createdAt: r.created_at,
-});
+type Row = RecordRow;
 
 /**
  * PostgreSQL text cannot hold NUL, and UTF-8 cannot hold a lone surrogate; JSON and HTTP can carry
@@ -108,8 +57,6 @@ function summaryOf(input: unknown): { prompt: string | null; imageCount: number 
     imageCount: Array.isArray(i.image_urls) ? i.image_urls.length : 0,
   };
 }
-
-const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 export class PostgresRequestStore implements RequestStore {
   readonly changes: ChangeFeed | undefined;
@@ -158,15 +105,13 @@ export class PostgresRequestStore implements RequestStore {
   }
 
   /**
-   * When a full queue will have room again: about the recent run time divided by the requests
-   * running. Only asked when the queue is full.
+   * Only asked when the queue is full; on the transaction's own connection, since asking the pool
+   * for another while holding one and the enqueue lock could wait for a connection that every
+   * other enqueue is holding.
    */
   private async retryAfterSeconds(c: PoolClient): Promise<number> {
-    // On the transaction's own connection: asking the pool for another while holding one and the
-    // enqueue lock could wait for a connection that every other enqueue is holding.
     const { avg, running } = (await c.query<{ avg: number | null; running: number }>(SQL.recentRuns)).rows[0]!;
-    if (!avg) return DEFAULT_RETRY_AFTER_SECONDS;
-    return Math.min(60, Math.max(1, Math.ceil(avg / 1000 / Math.max(1, running))));
+    return retryAfterSeconds(avg, running);
   }
 
   async eventsSince(id: string, afterId: number): Promise<RequestEvent[]> {
@@ -205,14 +150,7 @@ export class PostgresRequestStore implements RequestStore {
   }
 
   async usageByDay(accountId: string, since: number): Promise<UsageDay[]> {
-    const rows = await this.rows<{ day: string; requests: number; completed: number; mp: number; compute: number }>(SQL.usage, [accountId, since]);
-    return rows.map((r) => ({
-      day: r.day,
-      requests: r.requests,
-      completed: r.completed,
-      outputMegapixels: Math.round(r.mp * 100) / 100,
-      computeSeconds: Math.round(r.compute * 100) / 100,
-    }));
+    return (await this.rows<UsageRow>(SQL.usage, [accountId, since])).map(toUsageDay);
   }
 
   async claim(owner: string, leaseMs: number, now: number): Promise<ClaimedRequest | undefined> {
@@ -247,11 +185,8 @@ export class PostgresRequestStore implements RequestStore {
       const { locked } = (await c.query<{ locked: boolean }>(SQL.tryLockRecovery)).rows[0]!;
       // Another node is doing it right now.
       if (!locked) return { requeued: [], failed: [] };
-      const error: RequestError = {
-        code: 'worker_lost',
-        message: `The request was started ${maxAttempts} times and its worker stopped each time; it will not be retried.`,
-      };
-      const failed = (await c.query<{ id: string }>({ ...SQL.failExhausted, values: [JSON.stringify(error), now, now, maxAttempts] })).rows.map((r) => r.id);
+      const error = JSON.stringify(workerLostError(maxAttempts));
+      const failed = (await c.query<{ id: string }>({ ...SQL.failExhausted, values: [error, now, now, maxAttempts] })).rows.map((r) => r.id);
       const requeued = (await c.query<{ id: string }>({ ...SQL.requeueExpired, values: [now, maxAttempts] })).rows.map((r) => r.id);
       return { requeued, failed };
     });

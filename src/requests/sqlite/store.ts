@@ -26,73 +26,20 @@ import {
   type RequestStore,
   type WorkerHeartbeat,
 } from '../types.js';
+import { retryAfterSeconds, toDelivery, toRecord, toUsageDay, workerLostError, type DeliveryRow, type RecordRow, type UsageRow } from '../rows.js';
 import { requestMigrations } from './schema.js';
 
-interface Row {
-  id: string;
-  account_id: string;
-  model_id: string;
-  status: RequestStatus;
-  progress: number;
-  attempts: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  expires_at: number;
-  result: string | null;
-  error: string | null;
-  queue_position?: number | null;
+interface Row extends RecordRow {
   input?: string;
   lease_owner?: string;
 }
 
-interface DeliveryRow {
-  id: string;
-  request_id: string;
-  account_id: string;
-  url: string;
-  status: RequestStatus;
-  attempts: number;
-  created_at: number;
-}
-
-const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
-  id: r.id,
-  requestId: r.request_id,
-  accountId: r.account_id,
-  url: r.url,
-  status: r.status,
-  attempts: r.attempts,
-  createdAt: r.created_at,
-});
-
 const RECORD_COLUMNS =
   'id, account_id, model_id, status, progress, attempts, created_at, started_at, finished_at, expires_at, result, error';
-
-function toRecord(row: Row): RequestRecord {
-  return {
-    id: row.id,
-    accountId: row.account_id,
-    modelId: row.model_id,
-    status: row.status,
-    progress: row.progress,
-    attempts: row.attempts,
-    queuePosition: row.status === 'in_queue' ? (row.queue_position ?? null) : null,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    expiresAt: row.expires_at,
-    result: row.result ? (JSON.parse(row.result) as RequestResult) : null,
-    error: row.error ? (JSON.parse(row.error) as RequestError) : null,
-  };
-}
 
 /** How stale a read may be after another process wrote (this process's writes are seen at once). */
 const FOREIGN_CHECK_MS = 25;
 const MAX_RECENT = 10_000;
-
-/** How long a full queue asks clients to wait, before any request has run. */
-const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 export class SqliteRequestStore implements RequestStore {
   private readonly sql;
@@ -227,14 +174,10 @@ export class SqliteRequestStore implements RequestStore {
     return { record: toRecord({ ...row, queue_position: queued }), created: true };
   };
 
-  /**
-   * When a full queue will have room again: a place frees up each time a running request ends, so
-   * about the recent run time divided by the requests running. Only asked when the queue is full.
-   */
+  /** Only asked when the queue is full. */
   private retryAfterSeconds(): number {
     const { avg, running } = this.sql.recentRuns.get() as { avg: number | null; running: number };
-    if (!avg) return DEFAULT_RETRY_AFTER_SECONDS;
-    return Math.min(60, Math.max(1, Math.ceil(avg / 1000 / Math.max(1, running))));
+    return retryAfterSeconds(avg, running);
   }
 
   async enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<Enqueued> {
@@ -315,11 +258,7 @@ export class SqliteRequestStore implements RequestStore {
 
   async recoverExpiredLeases(now: number, maxAttempts: number): Promise<ExpiredLeases> {
     return this.db.transaction((): ExpiredLeases => {
-      const error: RequestError = {
-        code: 'worker_lost',
-        message: `The request was started ${maxAttempts} times and its worker stopped each time; it will not be retried.`,
-      };
-      const failed = this.sql.failExhausted.all(JSON.stringify(error), now, now, maxAttempts) as string[];
+      const failed = this.sql.failExhausted.all(JSON.stringify(workerLostError(maxAttempts)), now, now, maxAttempts) as string[];
       const requeued = this.sql.requeueExpired.all(now, maxAttempts) as string[];
       if (failed.length || requeued.length) this.forget();
       return { requeued, failed };
@@ -395,14 +334,7 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async usageByDay(accountId: string, since: number): Promise<UsageDay[]> {
-    const rows = this.sql.usage.all(accountId, since) as { day: string; requests: number; completed: number; mp: number; compute: number }[];
-    return rows.map((r) => ({
-      day: r.day,
-      requests: r.requests,
-      completed: r.completed,
-      outputMegapixels: Math.round(r.mp * 100) / 100,
-      computeSeconds: Math.round(r.compute * 100) / 100,
-    }));
+    return (this.sql.usage.all(accountId, since) as UsageRow[]).map(toUsageDay);
   }
 
   async ping(): Promise<void> {

@@ -6,16 +6,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { SignedUrls } from '../signed-urls.js';
+import { SignedUrlStorage, type SignedUrls } from '../signed-urls.js';
 import { contentTypeOf, isValidKey, type FileStorage, type OpenedFile } from '../types.js';
 
-export class LocalStorage implements FileStorage {
+export class LocalStorage extends SignedUrlStorage implements FileStorage {
   private readonly root: string;
 
-  constructor(
-    dataDir: string,
-    private readonly urls: SignedUrls,
-  ) {
+  constructor(dataDir: string, urls: SignedUrls) {
+    super(urls);
     this.root = path.join(dataDir, 'files');
     fs.mkdirSync(this.root, { recursive: true });
   }
@@ -76,17 +74,5 @@ export class LocalStorage implements FileStorage {
       }
     }
     return deleted;
-  }
-
-  signedUrl(key: string, expiresAt: number): string {
-    return this.urls.signedUrl(key, expiresAt);
-  }
-
-  verify(key: string, expires: string | undefined, signature: string | undefined, now: number): boolean {
-    return this.urls.verify(key, expires, signature, now);
-  }
-
-  keyOfSignedUrl(url: string, now: number): string | undefined {
-    return this.urls.keyOfSignedUrl(url, now);
   }
 }

@@ -20,23 +20,24 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Location } from '../../config.js';
-import type { SignedUrls } from '../signed-urls.js';
+import { SignedUrlStorage, type SignedUrls } from '../signed-urls.js';
 import { contentTypeOf, isValidKey, type FileStorage, type OpenedFile } from '../types.js';
 
 /** How long a redirect's presigned URL works: enough to start the download, short enough not to share. */
 export const PRESIGNED_SECONDS = 300;
 const PREFIX_SHAPE = /^(outputs|uploads)\/[A-Za-z0-9_-]{1,64}$/;
 
-export class S3Storage implements FileStorage {
+export class S3Storage extends SignedUrlStorage implements FileStorage {
   readonly directOrigin: string | undefined;
   private readonly bucket: string;
   private readonly prefix: string;
 
   constructor(
     location: S3Location,
-    private readonly urls: SignedUrls,
+    urls: SignedUrls,
     private readonly client: S3Client = clientFor(location),
   ) {
+    super(urls);
     this.bucket = location.bucket;
     this.prefix = location.prefix;
     this.directOrigin = originOf(location);
@@ -91,18 +92,6 @@ export class S3Storage implements FileStorage {
 
   async deleteWrittenBefore(kind: 'uploads', cutoff: number): Promise<number> {
     return this.deleteListed(`${this.prefix ? `${this.prefix}/` : ''}${kind}/`, (o) => (o.LastModified?.getTime() ?? Infinity) < cutoff);
-  }
-
-  signedUrl(key: string, expiresAt: number): string {
-    return this.urls.signedUrl(key, expiresAt);
-  }
-
-  verify(key: string, expires: string | undefined, signature: string | undefined, now: number): boolean {
-    return this.urls.verify(key, expires, signature, now);
-  }
-
-  keyOfSignedUrl(url: string, now: number): string | undefined {
-    return this.urls.keyOfSignedUrl(url, now);
   }
 
   /** Deletes the listed objects under `prefix` that `which` picks, a page (≤ 1000) at a time. */
