@@ -163,7 +163,7 @@ export const SETTINGS = {
   port: setting({ flag: '--port <port>', env: 'RETOUCH_PORT', default: '8000', parse: integer(0, 65535), roles: API,
     help: 'TCP port to listen on (0 picks a free one).' }),
   dataDir: setting({ flag: '--data-dir <dir>', env: 'RETOUCH_DATA_DIR', default: './.retouch', parse: text, roles: BOTH,
-    help: 'Where the SQLite database, the signing secret and the output files live.' }),
+    help: 'Where the SQLite database, the signing secret and the output files live (nothing, with --database-url and s3:// storage).' }),
   databaseUrl: setting({ flag: '--database-url <url>', env: 'RETOUCH_DATABASE_URL', default: undefined, parse: optional(postgresUrl), roles: BOTH,
     help: 'PostgreSQL (postgres://user:password@host:5432/db): requests, the queue, keys and the URL signing secret live there instead of the data dir, so that API nodes and workers can run on several machines. Prefer the variable: flags show in process lists.' }),
   databasePool: setting({ flag: '--database-pool <n>', env: 'RETOUCH_DATABASE_POOL', default: '10', parse: integer(1, 1000), roles: BOTH,
