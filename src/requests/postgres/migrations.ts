@@ -124,6 +124,55 @@ export const requestMigrations: PgMigrations = {
       CREATE TRIGGER requests_status_changed AFTER UPDATE OF status ON requests
         FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION requests_status_changed();
 
+      -- A submit in one round trip (the lock is held from here to the commit, so the shorter the
+      -- better): one enqueue at a time, so that the max-queue count and the place in the queue are
+      -- exact; an earlier request with the same idempotency key is returned instead within the window.
+      -- Each statement of a volatile function sees what committed before it, the lock's holder's
+      -- insert included. Outcome: 'created' (with the request and the queue ahead of it),
+      -- 'replayed' (the earlier request's id), 'full'.
+      CREATE FUNCTION retouch_enqueue(
+        p_id text, p_account_id text, p_model_id text, p_input text, p_prompt text, p_image_count integer,
+        p_created_at bigint, p_expires_at bigint, p_webhook_url text, p_webhook_events text[],
+        p_idempotency_key text, p_max_queue bigint, p_idempotency_window_ms bigint
+      ) RETURNS TABLE (outcome text, queued bigint, id text, account_id text, model_id text, status text,
+        progress double precision, attempts integer, created_at bigint, started_at bigint, finished_at bigint,
+        expires_at bigint, result text, error text)
+      LANGUAGE plpgsql VOLATILE AS $$
+      #variable_conflict use_column
+      DECLARE
+        earlier record;
+        ahead bigint;
+      BEGIN
+        PERFORM pg_advisory_xact_lock(7324110601);
+        IF p_idempotency_key IS NOT NULL THEN
+          SELECT r.id, r.created_at INTO earlier FROM requests r
+            WHERE r.account_id = p_account_id AND r.idempotency_key = p_idempotency_key;
+          IF FOUND THEN
+            IF earlier.created_at > p_created_at - p_idempotency_window_ms THEN
+              RETURN QUERY SELECT 'replayed', NULL::bigint, earlier.id, NULL, NULL, NULL, NULL::double precision,
+                NULL::integer, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
+              RETURN;
+            END IF;
+            -- Past the window the key is free again.
+            UPDATE requests SET idempotency_key = NULL WHERE requests.id = earlier.id;
+          END IF;
+        END IF;
+        -- Counted no further than the limit: the cost is bounded by --max-queue.
+        SELECT count(*) INTO ahead FROM (SELECT 1 FROM requests WHERE status = 'in_queue' LIMIT p_max_queue) q;
+        IF ahead >= p_max_queue THEN
+          RETURN QUERY SELECT 'full', ahead, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+            NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
+          RETURN;
+        END IF;
+        RETURN QUERY
+          INSERT INTO requests AS r (id, account_id, model_id, input, prompt, image_count, status, created_at,
+            expires_at, webhook_url, webhook_events, idempotency_key)
+          VALUES (p_id, p_account_id, p_model_id, p_input, p_prompt, p_image_count, 'in_queue', p_created_at,
+            p_expires_at, p_webhook_url, p_webhook_events, p_idempotency_key)
+          RETURNING 'created'::text, ahead, r.id, r.account_id, r.model_id, r.status, r.progress, r.attempts,
+            r.created_at, r.started_at, r.finished_at, r.expires_at, r.result, r.error;
+      END $$;
+
       -- Progress is not an event, but followers on other nodes want to hear of it.
       CREATE FUNCTION requests_progressed() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

@@ -14,27 +14,18 @@ const RECORD = `r.id, r.account_id, r.model_id, r.status, r.progress, r.attempts
 const POSITION = `CASE WHEN r.status = 'in_queue'
   THEN (SELECT count(*) FROM requests a WHERE a.status = 'in_queue' AND a.seq < r.seq) END AS queue_position`;
 
-/** Advisory-lock keys (any constants, distinct from db/postgres/migrate.ts's). */
+/**
+ * Advisory-lock keys (any constants, distinct from db/postgres/migrate.ts's). Enqueues hold
+ * 7_324_110_601 (written in retouch_enqueue, migrations.ts) until they commit.
+ */
 export const LOCKS = {
-  /** Held by each enqueue until it commits: the max-queue count and the queue order are exact. */
-  enqueue: 7_324_110_601,
   /** Only one node at a time looks for expired leases; the others skip that round. */
   recovery: 7_324_110_602,
 };
 
 export const SQL = {
-  lockEnqueues: q('lock_enqueues', `SELECT pg_advisory_xact_lock(${LOCKS.enqueue})`),
-  byIdempotencyKey: q('by_idempotency_key', `SELECT id, created_at FROM requests WHERE account_id = $1 AND idempotency_key = $2`),
-  forgetIdempotencyKey: q('forget_idempotency_key', `UPDATE requests SET idempotency_key = NULL WHERE id = $1`),
-  /** Queued requests, counted no further than the limit (the count is bounded by maxQueue). */
-  queued: q('queued', `SELECT count(*) AS n FROM (SELECT 1 FROM requests WHERE status = 'in_queue' LIMIT $1) q`),
-  insert: q(
-    'insert',
-    `INSERT INTO requests AS r (id, account_id, model_id, input, prompt, image_count, status, created_at, expires_at,
-       webhook_url, webhook_events, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5, $6, 'in_queue', $7, $8, $9, $10, $11)
-     RETURNING ${RECORD}`,
-  ),
+  /** The whole submit in one round trip: see retouch_enqueue in migrations.ts. */
+  enqueue: q('enqueue', `SELECT * FROM retouch_enqueue($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`),
   recentRuns: q(
     'recent_runs',
     `SELECT (SELECT avg(finished_at - started_at)::float8 FROM

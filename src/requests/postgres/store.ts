@@ -2,9 +2,9 @@
  * The request store on PostgreSQL, for any number of API nodes and workers on one database. The SQL
  * is in sql.ts; this file turns rows into records and decides what runs in a transaction:
  *
- * - enqueue: under a transaction-scoped advisory lock, so that the max-queue check, the idempotency
- *   check and the queue order are exact however many nodes submit at once (measured in `npm run
- *   bench`: a few thousand submits/s, far above what the workers can run);
+ * - enqueue: one round trip to a function that holds a transaction-scoped advisory lock, so that
+ *   the max-queue check, the idempotency check and the queue order are exact however many nodes
+ *   submit at once (`npm run bench` measures what that costs);
  * - claim: one statement, FOR UPDATE SKIP LOCKED;
  * - every other transition: one guarded statement;
  * - lease recovery: one node at a time (a try-lock: the others skip the round, nobody waits).
@@ -12,7 +12,7 @@
  * Nothing here waits on anything but the database inside a transaction. An unreachable database
  * becomes DatabaseUnavailableError (503) for the caller; the pool reconnects by itself.
  */
-import { guarded, inTransaction, type Pool, type PoolClient } from '../../db/postgres/pool.js';
+import { guarded, inTransaction, type Pool } from '../../db/postgres/pool.js';
 import type { PgListener } from '../../db/postgres/listener.js';
 import { QueueFullError } from '../errors.js';
 import {
@@ -67,50 +67,37 @@ export class PostgresRequestStore implements RequestStore {
 
   async enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<Enqueued> {
     const { prompt, imageCount } = summaryOf(request.input);
-    return inTransaction(this.pool, async (c) => {
-      await c.query(SQL.lockEnqueues);
-      if (request.idempotencyKey) {
-        const key = plainText(request.idempotencyKey);
-        const earlier = (await c.query<{ id: string; created_at: number }>({ ...SQL.byIdempotencyKey, values: [request.accountId, key] })).rows[0];
-        if (earlier && earlier.created_at > request.createdAt - IDEMPOTENCY_WINDOW_MS) {
-          const row = (await c.query<Row>({ ...SQL.get, values: [earlier.id] })).rows[0]!;
-          return { record: toRecord(row), created: false };
-        }
-        // Past the window the key is free again.
-        if (earlier) await c.query({ ...SQL.forgetIdempotencyKey, values: [earlier.id] });
-      }
-      const queued = (await c.query<{ n: number }>({ ...SQL.queued, values: [limits.maxQueue] })).rows[0]!.n;
-      if (queued >= limits.maxQueue) throw new QueueFullError(await this.retryAfterSeconds(c));
-      const row = (
-        await c.query<Row>({
-          ...SQL.insert,
-          values: [
-            request.id,
-            request.accountId,
-            request.modelId,
-            JSON.stringify(request.input),
-            prompt,
-            imageCount,
-            request.createdAt,
-            request.expiresAt,
-            request.webhook ? plainText(request.webhook.url) : null,
-            request.webhook?.events ?? [],
-            request.idempotencyKey ? plainText(request.idempotencyKey) : null,
-          ],
-        })
-      ).rows[0]!;
-      // Enqueues are serialised: everything queued now is ahead of this request.
-      return { record: toRecord({ ...row, queue_position: queued }), created: true };
-    });
+    const row = (
+      await this.rows<Row & { outcome: 'created' | 'replayed' | 'full'; queued: number | null }>(SQL.enqueue, [
+        request.id,
+        request.accountId,
+        request.modelId,
+        JSON.stringify(request.input),
+        prompt,
+        imageCount,
+        request.createdAt,
+        request.expiresAt,
+        request.webhook ? plainText(request.webhook.url) : null,
+        request.webhook?.events ?? [],
+        request.idempotencyKey ? plainText(request.idempotencyKey) : null,
+        limits.maxQueue,
+        IDEMPOTENCY_WINDOW_MS,
+      ])
+    )[0]!;
+    if (row.outcome === 'full') throw new QueueFullError(await this.retryAfterSeconds());
+    if (row.outcome === 'replayed') {
+      const earlier = await this.get(row.id);
+      if (earlier) return { record: earlier, created: false };
+      // Deleted in between (retention): submit again, now without a match.
+      return this.enqueue(request, limits);
+    }
+    // Enqueues are serialised: everything queued when it was inserted is ahead of this request.
+    return { record: toRecord({ ...row, queue_position: row.queued }), created: true };
   }
 
-  /**
-   * Only asked when the queue is full; on the transaction's own connection, since asking the pool
-   * for another while holding one and the enqueue lock could wait for a connection that every
-   * other enqueue is holding.
-   */
-  private async retryAfterSeconds(c: PoolClient): Promise<number> {
-    const { avg, running } = (await c.query<{ avg: number | null; running: number }>(SQL.recentRuns)).rows[0]!;
+  /** Only asked when the queue is full. */
+  private async retryAfterSeconds(): Promise<number> {
+    const { avg, running } = (await this.rows<{ avg: number | null; running: number }>(SQL.recentRuns, []))[0]!;
     return retryAfterSeconds(avg, running);
   }
 
