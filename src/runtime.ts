@@ -3,6 +3,7 @@
  * commands (serve, api, worker) and the tests start the same runtime with different roles.
  */
 import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import sharp from 'sharp';
@@ -10,7 +11,8 @@ import { buildApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { SqliteDatabase } from './db/sqlite.js';
 import { openStores } from './stores.js';
-import { BuiltinEngine } from './engine/builtin/index.js';
+import { mergeEngineStates, type EngineRouter, type EngineState } from './engine/router.js';
+import { createEngines } from './engine/setup.js';
 import type { Engine } from './engine/types.js';
 import { forbiddenRange } from './inputs/address.js';
 import { systemLookup, type DialHooks } from './inputs/dial.js';
@@ -42,14 +44,16 @@ export interface Runtime {
   worker?: Worker;
   maintenance?: Maintenance;
   webhooks?: WebhookDispatcher;
-  engine?: Engine;
+  engines?: EngineRouter;
   /** Stops taking work, lets running requests finish within the grace period, closes the store. */
   close(): Promise<void>;
 }
 
 export interface RuntimeOverrides {
-  /** Tests swap in an engine that waits or fails on cue. */
+  /** Tests swap in an engine that waits or fails on cue, in place of builtin. */
   engine?: Engine;
+  /** Tests put engines of their own in place of configured ones, by name. */
+  engines?: Record<string, Engine>;
   /** Tests pin where outgoing connections may go. */
   dialHooks?: DialHooks;
   streamKeepAliveMs?: number;
@@ -83,11 +87,30 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
       const key = storage.keyOfSignedUrl(url, Date.now());
       return key ? storage.read(key) : undefined;
     };
-    const engine: Engine = overrides.engine ?? new BuiltinEngine();
-    runtime.engine = engine;
-    await engine.warmUp?.();
+    const engines = await createEngines(
+      config,
+      {
+        log,
+        baseDir: config.configFile ? path.dirname(config.configFile) : process.cwd(),
+        env: process.env,
+        allowPrivateUrls: config.allowPrivateUrls,
+        dialHooks: overrides.dialHooks,
+      },
+      { ...(overrides.engine && { builtin: overrides.engine }), ...overrides.engines },
+    );
+    runtime.engines = engines;
+    await engines.warmUp();
     runtime.worker = new Worker(
-      { store, models: MODELS, log, engine, storage, inputPolicy: inputPolicyFor(config), localSource },
+      {
+        store,
+        models: MODELS,
+        log,
+        engines,
+        storage,
+        inputPolicy: inputPolicyFor(config),
+        localSource,
+        onLostRun: () => void runtime.maintenance?.recoverLeases(Date.now() + 1).catch((err) => log.error({ err }, 'maintenance failed')),
+      },
       { concurrency: config.concurrency, leaseMs: config.lease },
     );
     runtime.webhooks = new WebhookDispatcher(
@@ -127,6 +150,9 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         uploadPolicy: inputPolicyFor(config)(dreaminaEdit),
         onEnqueued: () => runtime.worker?.wake(),
         workersAlive: async () => (await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).length > 0,
+        engineStates: async () =>
+          runtime.engines?.states() ??
+          mergeEngineStates((await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).map((w) => w.info.engines as Record<string, EngineState> | undefined)),
       },
       { logger: log, streamKeepAliveMs: overrides.streamKeepAliveMs },
     );
@@ -136,7 +162,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     await runtime.app?.close();
     runtime.maintenance?.stop();
     await Promise.all([runtime.worker?.stop(config.shutdownGrace), runtime.webhooks?.stop()]);
-    await runtime.engine?.close?.();
+    await runtime.engines?.close();
     await store.close();
     db.close();
   };

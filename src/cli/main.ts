@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerConfig } from './config.js';
 import { registerEdit } from './edit.js';
 import { registerKeys } from './keys.js';
 import { registerServe } from './serve.js';
@@ -13,6 +14,7 @@ export function main(argv: string[]): void {
     .configureHelp({ sortSubcommands: false });
   registerServe(program);
   registerKeys(program);
+  registerConfig(program);
   registerEdit(program);
   program.parseAsync(argv, { from: 'user' }).catch((err: unknown) => {
     console.error(`retouch: ${err instanceof Error ? err.message : String(err)}`);

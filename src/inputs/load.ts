@@ -114,7 +114,7 @@ async function loadOne(
   });
   const header = gate.finish(data);
   if (signal.aborted) throw signal.reason;
-  return verifyImage(data, header, index, policy);
+  return { ...(await verifyImage(data, header, index, policy)), url: raw };
 }
 
 /** The reader's failures become refusals of this image; its own public message is kept. */

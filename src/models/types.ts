@@ -20,5 +20,6 @@ export interface ModelDefinition<Input = Record<string, unknown>> {
   input: TSchema;
   imageRules: ImageRules;
   imageUrls(input: Input): string[];
-  toEditRequest(input: Input, images: SourceImage[]): EditRequest;
+  /** The engine's request, but for the id, which the worker adds. */
+  toEditRequest(input: Input, images: SourceImage[]): Omit<EditRequest, 'id'>;
 }

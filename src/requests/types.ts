@@ -28,6 +28,10 @@ export interface RequestResult {
   thumbnail?: string;
   edits: unknown[];
   warnings: string[];
+  /** The name of the engine that produced the files. */
+  engine?: string;
+  /** Figures the engine's upstream reported (tokens, cost), for usage. */
+  usage?: Record<string, number | string>;
 }
 
 /** Why a request failed; `message` is safe to show to its owner. */
@@ -108,10 +112,18 @@ export interface DeliveryRecord extends WebhookDelivery {
   deliveredAt: number | null;
 }
 
+/** What an engine kept with a request before waiting on something outside retouch (an upstream job). */
+export interface EngineCheckpoint {
+  engine: string;
+  state: unknown;
+}
+
 /** A request a worker holds; the lease owner is the only one allowed to move it on. */
 export interface ClaimedRequest extends RequestRecord {
   input: unknown;
   leaseOwner: string;
+  /** Left by an earlier attempt whose worker died, so that this one follows the same upstream job. */
+  engineState: EngineCheckpoint | null;
 }
 
 export type CancelOutcome =
@@ -185,6 +197,8 @@ export interface RequestStore {
   /** Extends the lease; false when the lease was lost (expired and taken back, or cancelled). */
   renewLease(id: string, owner: string, leaseMs: number, now: number): Promise<boolean>;
   setProgress(id: string, owner: string, progress: number): Promise<boolean>;
+  /** Keeps an engine's checkpoint with a running request; false when the lease was lost. */
+  saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint): Promise<boolean>;
   complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean>;
   fail(id: string, owner: string, error: RequestError, now: number): Promise<boolean>;
   /** Gives a request back to the queue without counting the attempt (graceful shutdown). */

@@ -6,9 +6,11 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from 'pino';
+import { LostRunError } from '../engine/errors.js';
+import type { Reservation } from '../engine/router.js';
 import { PublicError } from '../errors.js';
 import type { ModelDefinition } from '../models/types.js';
-import type { ClaimedRequest, RequestStore } from '../requests/types.js';
+import type { ClaimedRequest, EngineCheckpoint, RequestStore } from '../requests/types.js';
 import { executeRequest, type ExecuteDeps } from './execute.js';
 
 export interface WorkerOptions {
@@ -23,6 +25,8 @@ export interface WorkerDeps extends ExecuteDeps {
   store: RequestStore;
   models: ReadonlyMap<string, ModelDefinition<any>>;
   log: Logger;
+  /** An engine lost a run: its lease was let go, and the maintenance loop should requeue it now. */
+  onLostRun?: () => void;
 }
 
 interface Job {
@@ -59,7 +63,14 @@ export class Worker {
     this.state = 'running';
     const heartbeat = () =>
       this.deps.store
-        .heartbeat({ id: this.id, info: { pid: process.pid, host: os.hostname(), concurrency: this.options.concurrency, running: this.jobs.size } }, Date.now())
+        .heartbeat(
+          {
+            id: this.id,
+            // The engines' states travel with the heartbeat, so that any API node's /readyz can report them.
+            info: { pid: process.pid, host: os.hostname(), concurrency: this.options.concurrency, running: this.jobs.size, engines: this.deps.engines.states() },
+          },
+          Date.now(),
+        )
         .catch((err) => this.log.error({ err }, 'heartbeat failed'));
     void heartbeat();
     this.timers.push(setInterval(heartbeat, this.options.heartbeatMs ?? HEARTBEAT_MS));
@@ -82,10 +93,11 @@ export class Worker {
     try {
       do {
         this.wakeAgain = false;
-        while (this.state === 'running' && this.jobs.size < this.options.concurrency) {
+        // Never claim what cannot start: a busy engine leaves the request in the queue for others.
+        while (this.state === 'running' && this.jobs.size < this.options.concurrency && this.deps.engines.hasCapacity(this.deps.models.keys())) {
           const claimed = await this.deps.store.claim(this.id, this.options.leaseMs, Date.now());
           if (!claimed) break;
-          this.begin(claimed);
+          this.begin(claimed, this.deps.engines.reserve(claimed.modelId));
         }
       } while (this.wakeAgain && this.state === 'running');
     } catch (err) {
@@ -95,7 +107,7 @@ export class Worker {
     }
   }
 
-  private begin(claimed: ClaimedRequest): void {
+  private begin(claimed: ClaimedRequest, reservation: Reservation | undefined): void {
     const { store } = this.deps;
     const controller = new AbortController();
     const log = this.log.child({ request_id: claimed.id, attempt: claimed.attempts });
@@ -120,13 +132,17 @@ export class Worker {
       try {
         const model = this.deps.models.get(claimed.modelId);
         if (!model) throw new PublicError(500, 500001, `This server no longer runs the model ${claimed.modelId}.`);
-        const result = await executeRequest(claimed, model, this.deps, { signal: controller.signal, progress, log });
+        const checkpoint = async (value: EngineCheckpoint) => {
+          if (!(await store.saveEngineState(claimed.id, this.id, value))) throw new LeaseLost('lease lost');
+        };
+        const result = await executeRequest(claimed, model, this.deps, { signal: controller.signal, progress, log, reservation, checkpoint });
         const completed = await store.complete(claimed.id, this.id, result, Date.now());
         if (completed) log.info({ ms: Math.round(performance.now() - started), outputs: result.files.length }, 'request completed');
         else log.warn('request finished after its lease was lost; another attempt owns it');
       } catch (err) {
         await this.recordFailure(claimed, controller.signal, err, log);
       } finally {
+        reservation?.release();
         clearInterval(renew);
         this.jobs.delete(claimed.id);
         this.wake();
@@ -143,6 +159,14 @@ export class Worker {
       return;
     }
     const now = Date.now();
+    if (err instanceof LostRunError) {
+      // The attempt ends as if this worker had died: its lease lapses now, and the usual rules
+      // (another attempt, or failure after --max-attempts) apply.
+      log.warn({ reason: err.message }, 'the engine lost the run; the request goes back to the queue');
+      await this.deps.store.renewLease(claimed.id, this.id, 0, now);
+      this.deps.onLostRun?.();
+      return;
+    }
     if (err instanceof PublicError) {
       const code = (err as PublicError & { reason?: string }).reason ?? 'invalid_request';
       log.info({ code }, err.message);

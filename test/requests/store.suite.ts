@@ -214,6 +214,20 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
       expect(await store.get(r.id)).toMatchObject({ status: 'failed', error: { code: 'worker_lost' } });
     });
 
+    it('keeps an engine checkpoint for the lease owner only, and hands it to the next attempt', async () => {
+      const r = await enqueue(store, newRequest(), NO_LIMIT);
+      expect((await store.claim('w1', LEASE, T0))!.engineState).toBeNull();
+      const checkpoint = { engine: 'ark', state: { job: 'cgt-2025', submitted_at: T0 } };
+      expect(await store.saveEngineState(r.id, 'w2', { engine: 'x', state: 1 })).toBe(false);
+      expect(await store.saveEngineState(r.id, 'w1', checkpoint)).toBe(true);
+      // Clients never see it.
+      expect(JSON.stringify(await store.get(r.id))).not.toContain('cgt-2025');
+      expect(await store.recoverExpiredLeases(T0 + LEASE + 1, 3)).toEqual({ requeued: [r.id], failed: [] });
+      expect(await store.saveEngineState(r.id, 'w1', { engine: 'x', state: 2 })).toBe(false);
+      const again = await store.claim('w2', LEASE, T0 + LEASE + 2);
+      expect(again).toMatchObject({ id: r.id, attempts: 2, engineState: checkpoint });
+    });
+
     it('release gives a request back without counting the attempt', async () => {
       const r = await enqueue(store, newRequest(), NO_LIMIT);
       await store.claim('w1', LEASE, T0);

@@ -109,5 +109,9 @@ export const requestMigrations: Migrations = {
       DELETE FROM webhook_deliveries WHERE request_id = OLD.id;
     END;
     `,
+    // Engines that wait on an upstream job keep its handle here, so that the next attempt follows it.
+    `
+    ALTER TABLE requests ADD COLUMN engine_state TEXT;
+    `,
   ],
 };

@@ -12,6 +12,7 @@ import {
   type ClaimedRequest,
   type DeliveryOutcome,
   type DeliveryRecord,
+  type EngineCheckpoint,
   type Enqueued,
   type ExpiredLeases,
   type RequestEvent,
@@ -44,6 +45,7 @@ interface Row {
   queue_position?: number | null;
   input?: string;
   lease_owner?: string;
+  engine_state?: string | null;
 }
 
 interface DeliveryRow {
@@ -143,13 +145,16 @@ export class SqliteRequestStore implements RequestStore {
                progress = 0, started_at = coalesce(started_at, ?)
          WHERE seq = (SELECT seq FROM requests WHERE status = 'in_queue' ORDER BY seq LIMIT 1)
            AND status = 'in_queue'
-         RETURNING ${RECORD_COLUMNS}, input, lease_owner`,
+         RETURNING ${RECORD_COLUMNS}, input, lease_owner, engine_state`,
       ),
       renew: db.prepare(
         `UPDATE requests SET lease_expires_at = ? WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
       ),
       progress: db.prepare(
         `UPDATE requests SET progress = ? WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
+      ),
+      engineState: db.prepare(
+        `UPDATE requests SET engine_state = ? WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
       ),
       complete: db.prepare(
         `UPDATE requests SET status = 'completed', progress = 1, result = ?, finished_at = ?,
@@ -287,10 +292,15 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async claim(owner: string, leaseMs: number, now: number): Promise<ClaimedRequest | undefined> {
-    const row = this.sql.claim.get(owner, now + leaseMs, now) as (Row & { input: string; lease_owner: string }) | undefined;
+    const row = this.sql.claim.get(owner, now + leaseMs, now) as (Row & { input: string; lease_owner: string; engine_state: string | null }) | undefined;
     if (!row) return undefined;
     this.forget();
-    return { ...toRecord(row), input: JSON.parse(row.input), leaseOwner: row.lease_owner };
+    return {
+      ...toRecord(row),
+      input: JSON.parse(row.input),
+      leaseOwner: row.lease_owner,
+      engineState: row.engine_state ? (JSON.parse(row.engine_state) as EngineCheckpoint) : null,
+    };
   }
 
   async renewLease(id: string, owner: string, leaseMs: number, now: number): Promise<boolean> {
@@ -299,6 +309,11 @@ export class SqliteRequestStore implements RequestStore {
 
   async setProgress(id: string, owner: string, progress: number): Promise<boolean> {
     return this.changed(this.sql.progress.run(Math.min(1, Math.max(0, progress)), id, owner).changes === 1);
+  }
+
+  async saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint): Promise<boolean> {
+    // No change of what a status read shows, so the records kept in memory stay valid.
+    return this.sql.engineState.run(JSON.stringify(checkpoint), id, owner).changes === 1;
   }
 
   async complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean> {
