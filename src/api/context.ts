@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { EngineState } from '../engine/router.js';
 import type { InputPolicy } from '../inputs/types.js';
 import type { KeyStore } from '../keys/store.js';
 import type { ModelDefinition } from '../models/types.js';
@@ -18,4 +19,6 @@ export interface ApiDeps {
   uploadPolicy: InputPolicy;
   /** For /readyz: are there workers taking requests? */
   workersAlive: () => Promise<boolean>;
+  /** For /readyz: each engine's state, as this process or the live workers see it. */
+  engineStates: () => Promise<Record<string, EngineState>>;
 }

@@ -65,6 +65,9 @@ describe('the seed contract, with the built-in engine', () => {
     const status = await (await server.api(`/v1/requests/${submitted.request_id}/status`)).json();
     expect(status.edits).toEqual(result.edits);
     expect(status.warnings).toEqual(result.warnings);
+    // Without a configuration file, the built-in engine serves every model, and says so.
+    expect(result.engine).toBe('builtin');
+    expect(status.engine).toBe('builtin');
   });
 
   it('the same result always shows the same URLs', async () => {
@@ -203,7 +206,12 @@ describe('the seed contract, with the built-in engine', () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { store: true, workers: true } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { store: true, workers: true },
+      engines: { builtin: { ready: true, type: 'builtin', running: 0, max_concurrency: server.config.concurrency } },
+      models: { 'bytedance/dreamina-4-0/edit': { engines: ['builtin'], ready: true } },
+    });
   });
 });
 

@@ -53,6 +53,8 @@ export interface ModelInfo {
   title: string;
   summary: string;
   input_schema: JsonSchema;
+  /** The engines that run it, in the order they are tried. */
+  engines?: { name: string; type: string }[];
 }
 
 export interface LibraryItem extends ResultResponse {
