@@ -125,6 +125,8 @@ export const SETTINGS = {
     help: 'Times a request is started before it fails because its workers kept dying.' }),
   retention: setting({ flag: '--retention <duration>', env: 'RETOUCH_RETENTION', default: '7d', parse: duration, roles: BOTH,
     help: 'How long requests, outputs and uploads are kept; afterwards their ids answer 404001.' }),
+  usageRetention: setting({ flag: '--usage-retention <duration>', env: 'RETOUCH_USAGE_RETENTION', default: '365d', parse: duration, roles: BOTH,
+    help: 'How long the usage ledger keeps what each ended request used (images, megapixels, compute, upstream cost), independently of --retention.' }),
   uploadTtl: setting({ flag: '--upload-ttl <duration>', env: 'RETOUCH_UPLOAD_TTL', default: '24h', parse: duration, roles: BOTH,
     help: 'How long an uploaded file (POST /v1/files) can be used and is kept.' }),
   urlTtl: setting({ flag: '--url-ttl <duration>', env: 'RETOUCH_URL_TTL', default: '7d', parse: duration, roles: BOTH,

@@ -100,7 +100,7 @@ export function submitRoutes(app: FastifyInstance, deps: ApiDeps): void {
             webhook: webhook ? { url: webhook, events: events ? (events.split(',') as RequestStatus[]) : [] } : undefined,
             idempotencyKey: request.headers['idempotency-key'],
           },
-          { maxQueue: config.maxQueue },
+          { maxQueue: config.maxQueue, account: config.limits },
         );
         if (created) {
           deps.onEnqueued?.();
