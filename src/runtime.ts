@@ -2,6 +2,7 @@
  * The composition root: builds every part from the configuration and wires them together. The
  * commands (serve, api, worker) and the tests start the same runtime with different roles.
  */
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -19,6 +20,8 @@ import { systemLookup, type DialHooks } from './inputs/dial.js';
 import { defaultInputPolicy, validateInputPolicy } from './inputs/policy.js';
 import type { InputPolicy, LocalSourceReader } from './inputs/types.js';
 import { KeyStore } from './keys/store.js';
+import { Metrics } from './metrics/metrics.js';
+import { startMetricsServer } from './metrics/server.js';
 import { MODELS } from './models/catalogue.js';
 import { dreaminaEdit } from './models/dreamina-4-0-edit.js';
 import type { ModelDefinition } from './models/types.js';
@@ -45,6 +48,9 @@ export interface Runtime {
   maintenance?: Maintenance;
   webhooks?: WebhookDispatcher;
   engines?: EngineRouter;
+  metrics: Metrics;
+  /** Listening when --metrics-port is set. */
+  metricsServer?: http.Server;
   /** Stops taking work, lets running requests finish within the grace period, closes the store. */
   close(): Promise<void>;
 }
@@ -78,7 +84,14 @@ export function inputPolicyFor(config: Config): (model: ModelDefinition) => Inpu
 export async function createRuntime(config: Config, roles: Roles, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const { db, store, keys } = openStores(config);
   const storage = new LocalStorage(config.dataDir, () => config.publicUrl);
-  const runtime: Runtime = { config, log, db, store, keys, storage, close: async () => undefined };
+  const metrics = new Metrics({
+    queue: async () => {
+      const [counts, oldestQueuedAt] = await Promise.all([store.countByStatus(), store.oldestQueuedAt()]);
+      return { queued: counts.in_queue, running: counts.in_progress, oldestQueuedAt };
+    },
+    engines: () => runtime.engines?.states() ?? {},
+  });
+  const runtime: Runtime = { config, log, db, store, keys, storage, metrics, close: async () => undefined };
 
   if (roles.worker) {
     // libvips defaults to one thread on glibc; an engine run should use the cores it is given.
@@ -97,6 +110,10 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         dialHooks: overrides.dialHooks,
       },
       { ...(overrides.engine && { builtin: overrides.engine }), ...overrides.engines },
+      {
+        failed: (engine, kind) => metrics.engineFailures.inc({ engine, kind }),
+        passedOn: (engine) => metrics.fallbacks.inc({ engine }),
+      },
     );
     runtime.engines = engines;
     await engines.warmUp();
@@ -109,6 +126,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         storage,
         inputPolicy: inputPolicyFor(config),
         localSource,
+        metrics,
         onLostRun: () => void runtime.maintenance?.recoverLeases(Date.now() + 1).catch((err) => log.error({ err }, 'maintenance failed')),
       },
       { concurrency: config.concurrency, leaseMs: config.lease },
@@ -119,6 +137,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         keys,
         storage,
         log,
+        metrics,
         // Webhooks obey the address rule of image URLs, but not the image host allow-list.
         policy: { ...defaultInputPolicy(), allowPrivateUrls: config.allowPrivateUrls, allowedHosts: null },
         hooks: overrides.dialHooks ?? { lookup: systemLookup, addressRule: forbiddenRange },
@@ -148,6 +167,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         storage,
         models: MODELS,
         uploadPolicy: inputPolicyFor(config)(dreaminaEdit),
+        metrics,
         onEnqueued: () => runtime.worker?.wake(),
         workersAlive: async () => (await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).length > 0,
         engineStates: async () =>
@@ -158,8 +178,11 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     );
   }
 
+  if (config.metricsPort !== undefined) runtime.metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort, log);
+
   runtime.close = async () => {
     await runtime.app?.close();
+    await new Promise((resolve) => (runtime.metricsServer ? runtime.metricsServer.close(resolve) : resolve(undefined)));
     runtime.maintenance?.stop();
     await Promise.all([runtime.worker?.stop(config.shutdownGrace), runtime.webhooks?.stop()]);
     await runtime.engines?.close();

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { EngineState } from '../engine/router.js';
 import type { InputPolicy } from '../inputs/types.js';
 import type { KeyStore } from '../keys/store.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { ModelDefinition } from '../models/types.js';
 import type { RequestStore } from '../requests/types.js';
 import type { LocalStorage } from '../storage/local/storage.js';
@@ -15,6 +16,7 @@ export interface ApiDeps {
   models: ReadonlyMap<string, ModelDefinition<any>>;
   /** Called after a request is queued, so that an in-process worker picks it up at once. */
   onEnqueued?: () => void;
+  metrics?: Metrics | undefined;
   /** The rules an uploaded image must pass (those of image URLs). */
   uploadPolicy: InputPolicy;
   /** For /readyz: are there workers taking requests? */

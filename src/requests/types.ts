@@ -269,6 +269,8 @@ export interface RequestStore {
   /** Deletes requests past their retention; returns their ids so that their files can go too. */
   deleteExpired(now: number, limit: number): Promise<string[]>;
   countByStatus(): Promise<Record<RequestStatus, number>>;
+  /** When the request at the head of the queue was submitted; null when the queue is empty. */
+  oldestQueuedAt(): Promise<number | null>;
 
   /**
    * Takes up to `limit` deliveries that are due, counting the attempt and holding them for

@@ -244,6 +244,9 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
       await store.complete(a.id, 'w1', { files: [], edits: [], warnings: [] }, T0);
       await store.cancel(c.id, T0);
       expect(await store.countByStatus()).toEqual({ in_queue: 1, in_progress: 0, completed: 1, failed: 0, cancelled: 1 });
+      expect(await store.oldestQueuedAt()).toBe(T0);
+      await store.claim('w1', LEASE, T0);
+      expect(await store.oldestQueuedAt()).toBeNull();
     });
 
     it('deletes requests past their retention, and only those', async () => {

@@ -218,6 +218,7 @@ export class SqliteRequestStore implements RequestStore {
       ).pluck(),
       expired: db.prepare(`DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE expires_at <= ? LIMIT ?) RETURNING id`).pluck(),
       counts: db.prepare(`SELECT status, n FROM request_counts`),
+      oldestQueued: db.prepare(`SELECT created_at FROM requests WHERE status = 'in_queue' ORDER BY seq LIMIT 1`).pluck(),
       heartbeat: db.prepare(
         `INSERT INTO workers (id, info, heartbeat_at) VALUES (?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET info = excluded.info, heartbeat_at = excluded.heartbeat_at`,
@@ -447,6 +448,10 @@ export class SqliteRequestStore implements RequestStore {
   private changed(didChange: boolean): boolean {
     if (didChange) this.forget();
     return didChange;
+  }
+
+  async oldestQueuedAt(): Promise<number | null> {
+    return (this.sql.oldestQueued.get() as number | undefined) ?? null;
   }
 
   async countByStatus(): Promise<Record<RequestStatus, number>> {
