@@ -1,29 +1,9 @@
 /** `retouch keys create|list|revoke`: manage API keys in the data dir's database, or in PostgreSQL. */
 import type { Command } from 'commander';
-import pino from 'pino';
-import { createLogger } from '../log.js';
+import { storeOptions, withStores as withAllStores } from './stores.js';
 import type { KeyStore } from '../keys/types.js';
-import { openStores } from '../stores.js';
-import { configFrom } from './options.js';
 
-async function withStores<T>(command: Command, work: (keys: KeyStore) => Promise<T>): Promise<T> {
-  const config = configFrom(command);
-  // stdout carries what the command prints (a key, JSON): the database's warnings go to stderr.
-  const log = createLogger('warn', pino.destination(2));
-  const { keys, close } = await openStores(config, { log, role: 'keys', listen: false });
-  try {
-    return await work(keys);
-  } finally {
-    await close();
-  }
-}
-
-/** The options every keys command takes to find the store. */
-function storeOptions(command: Command): Command {
-  return command
-    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
-    .option('--database-url <url>', 'PostgreSQL instead of the data dir [env: RETOUCH_DATABASE_URL]');
-}
+const withStores = <T>(command: Command, work: (keys: KeyStore) => Promise<T>) => withAllStores(command, 'keys', ({ keys }) => work(keys));
 
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
 

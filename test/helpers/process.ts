@@ -16,9 +16,9 @@ export function retouch(args: string[], env: Record<string, string> = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts `retouch serve` on a free port and waits until it listens. */
-export async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  return startRetouch('serve', ['--port', '0', ...args], env);
+/** Starts `retouch serve` (or `retouch api`) on a free port and waits until it listens. */
+export async function startServe(args: string[], env: Record<string, string> = {}, command: 'serve' | 'api' = 'serve'): Promise<ServeProcess> {
+  return startRetouch(command, ['--port', '0', ...args], env);
 }
 
 /**

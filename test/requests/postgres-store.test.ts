@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { QueueFullError } from '../../src/requests/errors.js';
+import { LimitExceededError, QueueFullError } from '../../src/requests/errors.js';
 import type { NewRequest, RequestStore } from '../../src/requests/types.js';
 import type { Stores } from '../../src/stores.js';
 import { freshDatabase, postgresStores, useServices } from '../helpers/services.js';
@@ -146,6 +146,44 @@ describe('PostgreSQL store with several nodes', () => {
       expect(await store.countByStatus()).toMatchObject({ in_queue: 60, in_progress: 0 });
     } finally {
       await cluster.close();
+    }
+  });
+
+  it('an account limit holds across nodes submitting at once: exactly that many are accepted', async () => {
+    const cluster = await nodes(3);
+    try {
+      const limits = { maxQueue: 1_000, account: { concurrent: 7 } };
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          cluster.all[i % 3]!.store.enqueue(request(), limits).then(
+            () => 'accepted',
+            (err: unknown) => (err instanceof LimitExceededError && err.limit === 'concurrent' ? 'refused' : Promise.reject(err)),
+          ),
+        ),
+      );
+      expect(results.filter((r) => r === 'accepted')).toHaveLength(7);
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('usage still adds up when an engine reports strings PostgreSQL\'s JSON functions would refuse', async () => {
+    const { all, close } = await nodes(1);
+    try {
+      const store = all[0]!.store;
+      const { record } = await store.enqueue(request(), { maxQueue: 10 });
+      await store.claim('w', 10_000, Date.now());
+      const file = { key: `outputs/${record.id}/0.jpg`, contentType: 'image/jpeg', width: 100, height: 100, bytes: 1 };
+      const usage = { tokens: 42, note: 'odd \ud800 \u0000 text', cost: 0.5 };
+      expect(await store.complete(record.id, 'w', { files: [file], edits: [], warnings: [], engine: 'e\u0000', usage }, Date.now())).toBe(true);
+      const [day] = await store.usageByDay('acct_a', 0);
+      expect(day).toMatchObject({ completed: 1, images: 1, upstream: { tokens: 42, cost: 0.5 }, engines: { 'e\uFFFD': 1 } });
+      const [entry] = await store.usageEntries({ since: 0, limit: 5 });
+      expect(entry!.upstream).toEqual({ tokens: 42, note: 'odd \uFFFD \uFFFD text', cost: 0.5 });
+      // The request itself keeps what the engine said, exactly.
+      expect((await store.get(record.id))!.result!.usage).toEqual(usage);
+    } finally {
+      await close();
     }
   });
 

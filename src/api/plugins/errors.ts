@@ -9,7 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ErrorDetail } from '../../errors.js';
 import { PublicError } from '../../errors.js';
 import { DatabaseUnavailableError } from '../../db/errors.js';
-import { QueueFullError } from '../../requests/errors.js';
+import { RetryLaterError } from '../../requests/errors.js';
 import { toErrorDetails } from '../validation.js';
 
 export interface ErrorEnvelope {
@@ -56,7 +56,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error instanceof DatabaseUnavailableError) request.log.warn({ error_code: body.error_code, cause: (error.cause as Error)?.message }, body.message);
     else if (status >= 500) request.log.error({ err: error }, 'internal error');
     else request.log.info({ error_code: body.error_code }, body.message);
-    if (error instanceof QueueFullError || error instanceof DatabaseUnavailableError) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof RetryLaterError || error instanceof DatabaseUnavailableError) reply.header('retry-after', String(error.retryAfterSeconds));
     if (status === 401) reply.header('www-authenticate', 'Bearer');
     // The client may still be sending the body we refused: end the connection rather than read it.
     if (status === 413) reply.header('connection', 'close');

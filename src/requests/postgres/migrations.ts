@@ -11,7 +11,7 @@ export const requestMigrations: PgMigrations = {
   steps: [
     {
       version: 1,
-      name: 'requests and the queue, status events, the webhook outbox, worker heartbeats',
+      name: 'requests and the queue, status events, the webhook outbox, worker heartbeats, the usage ledger, account limits',
       sql: `
       CREATE TABLE requests (
         -- The queue order. Enqueues are serialised (store.ts), so it is also the commit order.
@@ -34,8 +34,14 @@ export const requestMigrations: PgMigrations = {
         expires_at bigint NOT NULL,
         result text,
         error text,
-        -- Width × height summed over the outputs, for usage.
+        -- What the usage ledger records when the request ends, set by complete (never parsed from
+        -- the JSON in SQL: PostgreSQL's JSON functions refuse some strings a client may send).
+        output_images integer NOT NULL DEFAULT 0,
         output_pixels bigint NOT NULL DEFAULT 0,
+        engine text,
+        upstream text,
+        -- An engine's checkpoint (an upstream job's handle), for the next attempt; never shown.
+        engine_state text,
         webhook_url text,
         -- Statuses besides the final ones that also trigger the webhook ('in_progress').
         webhook_events text[] NOT NULL DEFAULT '{}',
@@ -53,6 +59,9 @@ export const requestMigrations: PgMigrations = {
       CREATE INDEX requests_leased ON requests (lease_expires_at) WHERE status = 'in_progress';
       CREATE INDEX requests_expiry ON requests (expires_at);
       CREATE INDEX requests_by_account ON requests (account_id, seq);
+      -- What the account limits count: recent submits, and requests queued or running.
+      CREATE INDEX requests_by_account_time ON requests (account_id, created_at);
+      CREATE INDEX requests_active_by_account ON requests (account_id) WHERE status IN ('in_queue', 'in_progress');
       CREATE INDEX requests_recently_completed ON requests (finished_at) WHERE status = 'completed';
       CREATE UNIQUE INDEX requests_idempotency ON requests (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 
@@ -86,6 +95,33 @@ export const requestMigrations: PgMigrations = {
       CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
       CREATE INDEX webhook_deliveries_by_request ON webhook_deliveries (request_id);
 
+      -- One row per ended request, written by the final transition itself (the trigger below) and
+      -- kept when retention deletes the request. Ids compare bytewise, as the pages' cursor expects.
+      CREATE TABLE usage_ledger (
+        request_id text COLLATE "C" PRIMARY KEY,
+        account_id text NOT NULL,
+        model_id text NOT NULL,
+        status text NOT NULL,
+        created_at bigint NOT NULL,
+        finished_at bigint NOT NULL,
+        images integer NOT NULL,
+        megapixels double precision NOT NULL,
+        compute_seconds double precision NOT NULL,
+        engine text,
+        -- JSON: the figures the engine's upstream reported (tokens, cost).
+        upstream text
+      );
+      CREATE INDEX usage_by_account ON usage_ledger (account_id, finished_at);
+      CREATE INDEX usage_by_time ON usage_ledger (finished_at, request_id);
+
+      -- An operator's overrides of the configured default limits: a number, or -1 for no limit.
+      CREATE TABLE account_limits (
+        account_id text PRIMARY KEY,
+        rpm integer,
+        concurrent integer,
+        daily_images integer
+      );
+
       CREATE TABLE workers (
         id text PRIMARY KEY,
         info text NOT NULL,
@@ -115,6 +151,16 @@ export const requestMigrations: PgMigrations = {
           INSERT INTO webhook_deliveries (id, request_id, account_id, url, status, created_at, next_attempt_at)
           VALUES ('msg_' || left(md5(gen_random_uuid()::text), 24), NEW.id, NEW.account_id, NEW.webhook_url, NEW.status, now_ms, now_ms);
         END IF;
+        IF NEW.status IN ('completed', 'failed', 'cancelled') THEN
+          INSERT INTO usage_ledger (request_id, account_id, model_id, status, created_at, finished_at, images, megapixels,
+            compute_seconds, engine, upstream)
+          VALUES (NEW.id, NEW.account_id, NEW.model_id, NEW.status, NEW.created_at, coalesce(NEW.finished_at, NEW.created_at),
+            NEW.output_images, NEW.output_pixels / 1e6,
+            CASE WHEN NEW.started_at IS NOT NULL AND NEW.finished_at IS NOT NULL AND NEW.status IN ('completed', 'failed')
+              THEN (NEW.finished_at - NEW.started_at) / 1000.0 ELSE 0 END,
+            NEW.engine, NEW.upstream)
+          ON CONFLICT (request_id) DO NOTHING;
+        END IF;
         IF NEW.status = 'in_queue' THEN
           PERFORM pg_notify('retouch_queued', '');
         END IF;
@@ -125,16 +171,20 @@ export const requestMigrations: PgMigrations = {
         FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION requests_status_changed();
 
       -- A submit in one round trip (the lock is held from here to the commit, so the shorter the
-      -- better): one enqueue at a time, so that the max-queue count and the place in the queue are
-      -- exact; an earlier request with the same idempotency key is returned instead within the window.
-      -- Each statement of a volatile function sees what committed before it, the lock's holder's
-      -- insert included. Outcome: 'created' (with the request and the queue ahead of it),
-      -- 'replayed' (the earlier request's id), 'full'.
+      -- better): one enqueue at a time, so that the account's limits, the max-queue count and the
+      -- place in the queue are exact; an earlier request with the same idempotency key is returned
+      -- instead within the window (a replay is free of limits). Each statement of a volatile
+      -- function sees what committed before it, the lock's previous holder's insert included.
+      -- The account's limits (NULL: none) come from the caller, which applies its overrides.
+      -- Outcome: 'created' (with the request and the queue ahead of it), 'replayed' (the earlier
+      -- request's id), 'full', or the limit reached ('rpm' with the oldest submit of the window,
+      -- 'concurrent', 'daily_images').
       CREATE FUNCTION retouch_enqueue(
         p_id text, p_account_id text, p_model_id text, p_input text, p_prompt text, p_image_count integer,
         p_created_at bigint, p_expires_at bigint, p_webhook_url text, p_webhook_events text[],
-        p_idempotency_key text, p_max_queue bigint, p_idempotency_window_ms bigint
-      ) RETURNS TABLE (outcome text, queued bigint, id text, account_id text, model_id text, status text,
+        p_idempotency_key text, p_max_queue bigint, p_idempotency_window_ms bigint,
+        p_rpm integer, p_rate_since bigint, p_concurrent integer, p_daily_images integer, p_day_start bigint
+      ) RETURNS TABLE (outcome text, queued bigint, oldest bigint, id text, account_id text, model_id text, status text,
         progress double precision, attempts integer, created_at bigint, started_at bigint, finished_at bigint,
         expires_at bigint, result text, error text)
       LANGUAGE plpgsql VOLATILE AS $$
@@ -142,6 +192,8 @@ export const requestMigrations: PgMigrations = {
       DECLARE
         earlier record;
         ahead bigint;
+        n bigint;
+        first_in_window bigint;
       BEGIN
         PERFORM pg_advisory_xact_lock(7324110601);
         IF p_idempotency_key IS NOT NULL THEN
@@ -149,7 +201,7 @@ export const requestMigrations: PgMigrations = {
             WHERE r.account_id = p_account_id AND r.idempotency_key = p_idempotency_key;
           IF FOUND THEN
             IF earlier.created_at > p_created_at - p_idempotency_window_ms THEN
-              RETURN QUERY SELECT 'replayed', NULL::bigint, earlier.id, NULL, NULL, NULL, NULL::double precision,
+              RETURN QUERY SELECT 'replayed', NULL::bigint, NULL::bigint, earlier.id, NULL, NULL, NULL, NULL::double precision,
                 NULL::integer, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
               RETURN;
             END IF;
@@ -157,10 +209,35 @@ export const requestMigrations: PgMigrations = {
             UPDATE requests SET idempotency_key = NULL WHERE requests.id = earlier.id;
           END IF;
         END IF;
+        IF p_rpm IS NOT NULL THEN
+          SELECT count(*), min(r.created_at) INTO n, first_in_window FROM requests r
+            WHERE r.account_id = p_account_id AND r.created_at > p_rate_since;
+          IF n >= p_rpm THEN
+            RETURN QUERY SELECT 'rpm', n, first_in_window, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+              NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
+            RETURN;
+          END IF;
+        END IF;
+        IF p_concurrent IS NOT NULL THEN
+          SELECT count(*) INTO n FROM requests r WHERE r.account_id = p_account_id AND r.status IN ('in_queue', 'in_progress');
+          IF n >= p_concurrent THEN
+            RETURN QUERY SELECT 'concurrent', n, NULL::bigint, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+              NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
+            RETURN;
+          END IF;
+        END IF;
+        IF p_daily_images IS NOT NULL THEN
+          SELECT coalesce(sum(u.images), 0) INTO n FROM usage_ledger u WHERE u.account_id = p_account_id AND u.finished_at >= p_day_start;
+          IF n >= p_daily_images THEN
+            RETURN QUERY SELECT 'daily_images', n, NULL::bigint, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+              NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
+            RETURN;
+          END IF;
+        END IF;
         -- Counted no further than the limit: the cost is bounded by --max-queue.
         SELECT count(*) INTO ahead FROM (SELECT 1 FROM requests WHERE status = 'in_queue' LIMIT p_max_queue) q;
         IF ahead >= p_max_queue THEN
-          RETURN QUERY SELECT 'full', ahead, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+          RETURN QUERY SELECT 'full', ahead, NULL::bigint, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
             NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
           RETURN;
         END IF;
@@ -169,7 +246,7 @@ export const requestMigrations: PgMigrations = {
             expires_at, webhook_url, webhook_events, idempotency_key)
           VALUES (p_id, p_account_id, p_model_id, p_input, p_prompt, p_image_count, 'in_queue', p_created_at,
             p_expires_at, p_webhook_url, p_webhook_events, p_idempotency_key)
-          RETURNING 'created'::text, ahead, r.id, r.account_id, r.model_id, r.status, r.progress, r.attempts,
+          RETURNING 'created'::text, ahead, NULL::bigint, r.id, r.account_id, r.model_id, r.status, r.progress, r.attempts,
             r.created_at, r.started_at, r.finished_at, r.expires_at, r.result, r.error;
       END $$;
 

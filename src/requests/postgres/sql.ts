@@ -25,7 +25,7 @@ export const LOCKS = {
 
 export const SQL = {
   /** The whole submit in one round trip: see retouch_enqueue in migrations.ts. */
-  enqueue: q('enqueue', `SELECT * FROM retouch_enqueue($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`),
+  enqueue: q('enqueue', `SELECT * FROM retouch_enqueue($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`),
   recentRuns: q(
     'recent_runs',
     `SELECT (SELECT avg(finished_at - started_at)::float8 FROM
@@ -44,15 +44,45 @@ export const SQL = {
   deleteFinished: q('delete_finished', `DELETE FROM requests WHERE id = $1 AND status IN ('completed', 'failed', 'cancelled')`),
   usage: q(
     'usage',
-    `SELECT to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
-            count(*) AS requests,
-            count(*) FILTER (WHERE status = 'completed') AS completed,
-            coalesce(sum(output_pixels), 0)::float8 / 1e6 AS mp,
-            coalesce(sum(finished_at - started_at) FILTER (
-              WHERE started_at IS NOT NULL AND finished_at IS NOT NULL AND status IN ('completed', 'failed')), 0)::float8 / 1000 AS compute
-     FROM requests WHERE account_id = $1 AND created_at >= $2 GROUP BY day ORDER BY day`,
+    `SELECT to_char(to_timestamp(finished_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) AS requests,
+            count(*) FILTER (WHERE status = 'completed') AS completed, count(*) FILTER (WHERE status = 'failed') AS failed,
+            count(*) FILTER (WHERE status = 'cancelled') AS cancelled, coalesce(sum(images), 0)::float8 AS images,
+            coalesce(sum(megapixels), 0) AS mp, coalesce(sum(compute_seconds), 0) AS compute
+     FROM usage_ledger WHERE account_id = $1 AND finished_at >= $2 GROUP BY day ORDER BY day`,
   ),
+  usageEngines: q(
+    'usage_engines',
+    `SELECT to_char(to_timestamp(finished_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, engine, count(*) AS n
+     FROM usage_ledger WHERE account_id = $1 AND finished_at >= $2 AND status = 'completed' AND engine IS NOT NULL
+     GROUP BY day, engine`,
+  ),
+  /** The upstream text is written by complete() from sanitised strings, so it always parses. */
+  usageUpstream: q(
+    'usage_upstream',
+    `SELECT to_char(to_timestamp(finished_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, u.key AS name,
+            sum(u.value::text::float8) AS total
+     FROM usage_ledger, json_each(usage_ledger.upstream::json) u
+     WHERE account_id = $1 AND finished_at >= $2 AND upstream IS NOT NULL AND json_typeof(u.value) = 'number'
+     GROUP BY day, name`,
+  ),
+  usageEntries: q(
+    'usage_entries',
+    `SELECT * FROM usage_ledger
+     WHERE finished_at >= $1 AND finished_at < $2 AND ($3::text IS NULL OR account_id = $3)
+       AND (finished_at, request_id) > ($4, $5)
+     ORDER BY finished_at, request_id LIMIT $6`,
+  ),
+  ledgerPosition: q('ledger_position', `SELECT finished_at FROM usage_ledger WHERE request_id = $1`),
+  deleteUsage: q('delete_usage', `DELETE FROM usage_ledger WHERE finished_at < $1`),
+  overrides: q('overrides', `SELECT rpm, concurrent, daily_images FROM account_limits WHERE account_id = $1`),
+  setOverrides: q(
+    'set_overrides',
+    `INSERT INTO account_limits (account_id, rpm, concurrent, daily_images) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (account_id) DO UPDATE SET rpm = excluded.rpm, concurrent = excluded.concurrent, daily_images = excluded.daily_images`,
+  ),
+  clearOverrides: q('clear_overrides', `DELETE FROM account_limits WHERE account_id = $1`),
   counts: q('counts', `SELECT status, count(*) AS n FROM requests GROUP BY status`),
+  oldestQueued: q('oldest_queued', `SELECT created_at FROM requests WHERE status = 'in_queue' ORDER BY seq LIMIT 1`),
 
   cancel: q(
     'cancel',
@@ -71,15 +101,16 @@ export const SQL = {
        SET status = 'in_progress', lease_owner = $1, lease_expires_at = $2, attempts = r.attempts + 1,
            progress = 0, started_at = coalesce(r.started_at, $3)
      FROM next WHERE r.seq = next.seq AND r.status = 'in_queue'
-     RETURNING ${RECORD}, r.input, r.lease_owner`,
+     RETURNING ${RECORD}, r.input, r.lease_owner, r.engine_state`,
   ),
   renew: q('renew', `UPDATE requests SET lease_expires_at = $1 WHERE id = $2 AND status = 'in_progress' AND lease_owner = $3`),
   progress: q('progress', `UPDATE requests SET progress = $1 WHERE id = $2 AND status = 'in_progress' AND lease_owner = $3`),
+  engineState: q('engine_state', `UPDATE requests SET engine_state = $1 WHERE id = $2 AND status = 'in_progress' AND lease_owner = $3`),
   complete: q(
     'complete',
-    `UPDATE requests SET status = 'completed', progress = 1, result = $1, output_pixels = $2, finished_at = $3,
-       lease_owner = NULL, lease_expires_at = NULL
-     WHERE id = $4 AND status = 'in_progress' AND lease_owner = $5`,
+    `UPDATE requests SET status = 'completed', progress = 1, result = $1, output_images = $2, output_pixels = $3, engine = $4,
+       upstream = $5, finished_at = $6, lease_owner = NULL, lease_expires_at = NULL
+     WHERE id = $7 AND status = 'in_progress' AND lease_owner = $8`,
   ),
   fail: q(
     'fail',

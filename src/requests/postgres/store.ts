@@ -14,9 +14,14 @@
  */
 import { guarded, inTransaction, type Pool } from '../../db/postgres/pool.js';
 import type { PgListener } from '../../db/postgres/listener.js';
-import { QueueFullError } from '../errors.js';
+import { LimitExceededError, QueueFullError, type LimitName } from '../errors.js';
+import { effectiveLimits, RATE_WINDOW_MS, rateRetryAfter, secondsToNextUtcDay, utcDayStart } from '../limits.js';
 import {
   IDEMPOTENCY_WINDOW_MS,
+  type AccountLimitOverrides,
+  type EngineCheckpoint,
+  type EnqueueLimits,
+  type UsageEntry,
   type CancelOutcome,
   type ChangeFeed,
   type ClaimedRequest,
@@ -36,7 +41,21 @@ import {
   type WebhookDelivery,
   type WorkerHeartbeat,
 } from '../types.js';
-import { retryAfterSeconds, toDelivery, toRecord, toUsageDay, workerLostError, type DeliveryRow, type RecordRow, type UsageRow } from '../rows.js';
+import {
+  overrideColumns,
+  retryAfterSeconds,
+  toDelivery,
+  toOverrides,
+  toRecord,
+  toUsageEntry,
+  usageDays,
+  workerLostError,
+  type DeliveryRow,
+  type LedgerRow,
+  type OverridesRow,
+  type RecordRow,
+  type UsageDayRow,
+} from '../rows.js';
 import { ListenerChangeFeed } from './changes.js';
 import { SQL } from './sql.js';
 
@@ -48,6 +67,11 @@ type Row = RecordRow;
  * everything) has them replaced by U+FFFD.
  */
 const plainText = (s: string): string => Buffer.from(s.replaceAll('\u0000', '\uFFFD')).toString();
+
+/** An engine's upstream figures, with strings made safe for PostgreSQL's JSON functions. */
+function sanitised(usage: Record<string, number | string>): Record<string, number | string> {
+  return Object.fromEntries(Object.entries(usage).map(([k, v]) => [plainText(k), typeof v === 'string' ? plainText(v) : v]));
+}
 
 /** What a list shows of an input, taken once at submit. */
 function summaryOf(input: unknown): { prompt: string | null; imageCount: number } {
@@ -65,10 +89,13 @@ export class PostgresRequestStore implements RequestStore {
     this.changes = listener && new ListenerChangeFeed(listener);
   }
 
-  async enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<Enqueued> {
+  async enqueue(request: NewRequest, limits: EnqueueLimits): Promise<Enqueued> {
     const { prompt, imageCount } = summaryOf(request.input);
+    // The overrides are read before the enqueue's lock: an operator's change lands a submit later.
+    const account = effectiveLimits(limits.account, await this.limitOverrides(request.accountId));
+    const now = request.createdAt;
     const row = (
-      await this.rows<Row & { outcome: 'created' | 'replayed' | 'full'; queued: number | null }>(SQL.enqueue, [
+      await this.rows<Row & { outcome: 'created' | 'replayed' | 'full' | LimitName; queued: number | null; oldest: number | null }>(SQL.enqueue, [
         request.id,
         request.accountId,
         request.modelId,
@@ -82,17 +109,42 @@ export class PostgresRequestStore implements RequestStore {
         request.idempotencyKey ? plainText(request.idempotencyKey) : null,
         limits.maxQueue,
         IDEMPOTENCY_WINDOW_MS,
+        account.rpm ?? null,
+        now - RATE_WINDOW_MS,
+        account.concurrent ?? null,
+        account.dailyImages ?? null,
+        utcDayStart(now),
       ])
     )[0]!;
-    if (row.outcome === 'full') throw new QueueFullError(await this.retryAfterSeconds());
-    if (row.outcome === 'replayed') {
-      const earlier = await this.get(row.id);
-      if (earlier) return { record: earlier, created: false };
-      // Deleted in between (retention): submit again, now without a match.
-      return this.enqueue(request, limits);
+    switch (row.outcome) {
+      case 'created':
+        // Enqueues are serialised: everything queued when it was inserted is ahead of this request.
+        return { record: toRecord({ ...row, queue_position: row.queued }), created: true };
+      case 'replayed': {
+        const earlier = await this.get(row.id);
+        if (earlier) return { record: earlier, created: false };
+        // Deleted in between (retention): submit again, now without a match.
+        return this.enqueue(request, limits);
+      }
+      case 'full':
+        throw new QueueFullError(await this.retryAfterSeconds());
+      case 'rpm':
+        throw new LimitExceededError('rpm', account.rpm!, rateRetryAfter(row.oldest ?? now, now));
+      case 'concurrent':
+        throw new LimitExceededError('concurrent', account.concurrent!, await this.retryAfterSeconds());
+      case 'daily_images':
+        throw new LimitExceededError('daily_images', account.dailyImages!, secondsToNextUtcDay(now));
     }
-    // Enqueues are serialised: everything queued when it was inserted is ahead of this request.
-    return { record: toRecord({ ...row, queue_position: row.queued }), created: true };
+  }
+
+  async limitOverrides(accountId: string): Promise<AccountLimitOverrides> {
+    return toOverrides((await this.rows<OverridesRow>(SQL.overrides, [accountId]))[0]);
+  }
+
+  async setLimitOverrides(accountId: string, overrides: AccountLimitOverrides): Promise<void> {
+    const columns = overrideColumns(overrides);
+    if (!columns) await this.count(SQL.clearOverrides, [accountId]);
+    else await this.count(SQL.setOverrides, [accountId, ...columns]);
   }
 
   /** Only asked when the queue is full. */
@@ -137,13 +189,40 @@ export class PostgresRequestStore implements RequestStore {
   }
 
   async usageByDay(accountId: string, since: number): Promise<UsageDay[]> {
-    return (await this.rows<UsageRow>(SQL.usage, [accountId, since])).map(toUsageDay);
+    const [days, engines, upstream] = await Promise.all([
+      this.rows<UsageDayRow>(SQL.usage, [accountId, since]),
+      this.rows<{ day: string; engine: string; n: number }>(SQL.usageEngines, [accountId, since]),
+      this.rows<{ day: string; name: string; total: number }>(SQL.usageUpstream, [accountId, since]),
+    ]);
+    return usageDays(days, engines, upstream);
+  }
+
+  async usageEntries(filter: { since: number; until?: number | undefined; accountId?: string | undefined; after?: string | undefined; limit: number }): Promise<UsageEntry[]> {
+    const afterAt = filter.after ? ((await this.rows<{ finished_at: number }>(SQL.ledgerPosition, [filter.after]))[0]?.finished_at ?? -1) : -1;
+    const rows = await this.rows<LedgerRow>(SQL.usageEntries, [
+      filter.since,
+      filter.until ?? Number.MAX_SAFE_INTEGER,
+      filter.accountId ?? null,
+      afterAt,
+      filter.after ?? '',
+      filter.limit,
+    ]);
+    return rows.map(toUsageEntry);
+  }
+
+  async deleteUsageBefore(cutoff: number): Promise<number> {
+    return this.count(SQL.deleteUsage, [cutoff]);
   }
 
   async claim(owner: string, leaseMs: number, now: number): Promise<ClaimedRequest | undefined> {
-    const row = (await this.rows<Row & { input: string; lease_owner: string }>(SQL.claim, [owner, now + leaseMs, now]))[0];
+    const row = (await this.rows<Row & { input: string; lease_owner: string; engine_state: string | null }>(SQL.claim, [owner, now + leaseMs, now]))[0];
     if (!row) return undefined;
-    return { ...toRecord(row), input: JSON.parse(row.input), leaseOwner: row.lease_owner };
+    return {
+      ...toRecord(row),
+      input: JSON.parse(row.input),
+      leaseOwner: row.lease_owner,
+      engineState: row.engine_state ? (JSON.parse(row.engine_state) as EngineCheckpoint) : null,
+    };
   }
 
   async renewLease(id: string, owner: string, leaseMs: number, now: number): Promise<boolean> {
@@ -154,9 +233,16 @@ export class PostgresRequestStore implements RequestStore {
     return (await this.count(SQL.progress, [Math.min(1, Math.max(0, progress)), id, owner])) === 1;
   }
 
+  async saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint): Promise<boolean> {
+    return (await this.count(SQL.engineState, [JSON.stringify(checkpoint), id, owner])) === 1;
+  }
+
   async complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean> {
+    // What the usage ledger records, worked out here so that SQL never parses the result.
     const pixels = result.files.reduce((sum, f) => sum + f.width * f.height, 0);
-    return (await this.count(SQL.complete, [JSON.stringify(result), pixels, now, id, owner])) === 1;
+    const upstream = result.usage ? JSON.stringify(sanitised(result.usage)) : null;
+    const engine = result.engine ? plainText(result.engine) : null;
+    return (await this.count(SQL.complete, [JSON.stringify(result), result.files.length, pixels, engine, upstream, now, id, owner])) === 1;
   }
 
   async fail(id: string, owner: string, error: RequestError, now: number): Promise<boolean> {
@@ -181,6 +267,10 @@ export class PostgresRequestStore implements RequestStore {
 
   async deleteExpired(now: number, limit: number): Promise<string[]> {
     return (await this.rows<{ id: string }>(SQL.deleteExpired, [now, limit])).map((r) => r.id);
+  }
+
+  async oldestQueuedAt(): Promise<number | null> {
+    return (await this.rows<{ created_at: number }>(SQL.oldestQueued, []))[0]?.created_at ?? null;
   }
 
   async countByStatus(): Promise<Record<RequestStatus, number>> {
