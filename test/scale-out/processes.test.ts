@@ -216,6 +216,10 @@ describe('two API nodes and two workers on one database and one bucket', () => {
     await expect.poll(async () => (await fetch(`${apis[0]!.url}/readyz`)).status, { timeout: 15_000 }).toBe(200);
   }, 150_000);
 
+  it('every node is still up: none crashed or gave up on the way', () => {
+    for (const p of [...apis, ...workers]) if (p.child.signalCode !== 'SIGKILL') expect({ pid: p.child.pid, exit: p.child.exitCode ?? p.child.signalCode }).toEqual({ pid: p.child.pid, exit: null });
+  });
+
   it('nothing is written to any node\'s data dir, and no log line holds the database URL or the key', () => {
     for (const dir of dataDirs) expect(fs.readdirSync(dir), dir).toEqual([]);
     const everything = [...apis, ...workers].map((p) => p.stdout() + p.stderr()).join('\n');
