@@ -147,6 +147,20 @@ describe('two nodes on one database and one bucket', () => {
     expect(usage.days[0].completed).toBeGreaterThanOrEqual(4);
   });
 
+  it('retention deletes the requests with their objects in the bucket, and old uploads', async () => {
+    const { request_id } = await (await api.submit(BODY)).json();
+    expect((await api.waitForResult(request_id)).status).toBe('completed');
+    const listed = async (prefix: string) => (await bucket.client.send(new ListObjectsV2Command({ Bucket: bucket.bucket, Prefix: prefix }))).Contents ?? [];
+    expect(await listed(`deploy/outputs/${request_id}/`)).toHaveLength(2);
+    expect((await listed('deploy/uploads/')).length).toBeGreaterThan(0);
+    // As if a week had passed.
+    const deleted = await worker.runtime.maintenance!.deleteExpired(Date.now() + 8 * 86_400_000);
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    expect(await listed('deploy/outputs/')).toEqual([]);
+    expect(await listed('deploy/uploads/')).toEqual([]);
+    expect((await api.api(`/v1/requests/${request_id}/status`)).status).toBe(404);
+  });
+
   it('writes nothing to either node\'s data dir', () => {
     expect(fs.readdirSync(dirs.api)).toEqual([]);
     expect(fs.readdirSync(dirs.worker)).toEqual([]);
