@@ -157,7 +157,7 @@ if (sections.has('scale')) {
   console.log('\nScale-out, PostgreSQL 15 (throwaway, fsync off) next to SQLite, same machine and run:');
   console.log(`  submits/s, retouch api + wrk   PostgreSQL ${fmt(s.submits.postgres.rps).padStart(6)}  SQLite ${fmt(s.submits.sqlite.rps).padStart(6)}  ratio ${r(s.submits.postgres.rps, s.submits.sqlite.rps)}  p99 ${s.submits.postgres.p99} vs ${s.submits.sqlite.p99}`);
   console.log(`  claims+completes/s, 8 loops    PostgreSQL ${fmt(s.claims.postgres).padStart(6)}  SQLite ${fmt(s.claims.sqlite).padStart(6)}  ratio ${r(s.claims.postgres, s.claims.sqlite)}`);
-  console.log(`  submit → claim on another node (NOTIFY)  p50 ${s.latency.p50.toFixed(1)} ms  p99 ${s.latency.p99.toFixed(1)} ms  (${s.latency.n} requests; the poll backstop is 2,000 ms)`);
+  console.log(`  submit call → claim on another node (NOTIFY)  p50 ${s.latency.p50.toFixed(1)} ms  p99 ${s.latency.p99.toFixed(1)} ms  (${s.latency.n} requests; the poll backstop is 2,000 ms)`);
   console.log(`  completed/s, ${s.engineMs} ms engine, worker processes: 1 → ${s.scaling[1].toFixed(1)}  2 → ${s.scaling[2].toFixed(1)} (${r(s.scaling[2], s.scaling[1])}, aim ≥ 1.8x)  4 → ${s.scaling[4].toFixed(1)} (${r(s.scaling[4], s.scaling[1])}, aim ≥ 3x)`);
 }
 process.exit(0);
