@@ -6,10 +6,9 @@ import crypto from 'node:crypto';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { Ajv } from 'ajv';
 import Fastify, { LogController, type FastifyInstance, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
-import { imageUriProblem, webhookUrlProblem } from './validation.js';
+import { schemaValidator } from './validation.js';
 import type { ApiDeps } from './context.js';
 import { requireApiKey } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
@@ -50,24 +49,8 @@ export interface AppOptions {
  * dropped). Query strings, paths and headers are text by nature, so they are coerced.
  */
 function requestValidators(): FastifySchemaCompiler<unknown> {
-  const make = (part: 'body' | 'text') => {
-    const ajv = new Ajv({
-      coerceTypes: part === 'text' ? 'array' : false,
-      useDefaults: true,
-      removeAdditional: part === 'body' ? 'all' : false,
-      // One detail entry per broken rule, with the offending value at hand for its message.
-      allErrors: true,
-      verbose: true,
-      strict: false,
-    });
-    ajv.addFormat('image_uri', (value: string) => imageUriProblem(value) === undefined);
-    ajv.addFormat('webhook_uri', (value: string) => webhookUrlProblem(value) === undefined);
-    // The seed's `validations` list documents the image rules, which the fetcher enforces.
-    ajv.addKeyword({ keyword: 'validations', schemaType: 'array' });
-    return ajv;
-  };
-  const body = make('body');
-  const text = make('text');
+  const body = schemaValidator('body');
+  const text = schemaValidator('text');
   return ({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
 }
 
