@@ -22,6 +22,7 @@ import { accountRoutes } from './routes/account.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { requestRoutes } from './routes/requests.js';
 import { playgroundRoutes } from './routes/playground.js';
+import { FAL_CLIENT_HEADERS, registerSurfaces } from './surfaces/index.js';
 import { ErrorEnvelope } from '../contract/schemas.js';
 
 const VERSION = '0.1.0';
@@ -94,9 +95,10 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     // Only the listed origins: an API key in a browser page is the page owner's choice to make.
     await app.register(cors, {
       origin: deps.config.corsOrigins,
-      methods: ['GET', 'POST', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id'],
-      exposedHeaders: ['x-request-id', 'retry-after', 'preference-applied', 'idempotent-replayed'],
+      // PUT and the x-fal-* headers: fal's client in a browser (its proxyUrl, its uploads, cancel).
+      methods: ['GET', 'POST', 'DELETE', 'PUT'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id', ...FAL_CLIENT_HEADERS],
+      exposedHeaders: ['x-request-id', 'retry-after', 'preference-applied', 'idempotent-replayed', 'x-fal-request-id'],
       maxAge: 600,
     });
   }
@@ -142,6 +144,8 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     libraryRoutes(v1, deps);
     accountRoutes(v1, deps);
   });
+  // Replicate's, fal's and OpenAI's APIs over the same requests (docs/surfaces.md).
+  await registerSurfaces(app, deps, { keepAliveMs: options.streamKeepAliveMs });
 
   return app;
 }
