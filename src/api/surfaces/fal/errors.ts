@@ -3,22 +3,7 @@
  * fal client raises its ValidationError for those), `{"detail": "…"}` otherwise.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Problem } from '../shared/scope.js';
-
-/** Ajv's keywords in the words of fal's (pydantic's) error types. */
-const TYPES: Record<string, string> = {
-  required: 'missing',
-  maxLength: 'string_too_long',
-  minLength: 'string_too_short',
-  minimum: 'greater_than_equal',
-  maximum: 'less_than_equal',
-  maxItems: 'too_long',
-  minItems: 'too_short',
-  enum: 'literal_error',
-  type: 'type_error',
-  format: 'value_error',
-  anyOf: 'value_error',
-};
+import { pydanticType, type Problem } from '../shared/scope.js';
 
 export function falProblem(status: number, detail: string): Problem {
   return { status, code: status * 1000 + 1, message: detail, fields: [] };
@@ -27,7 +12,7 @@ export function falProblem(status: number, detail: string): Problem {
 export function renderFalProblem(problem: Problem, request: FastifyRequest, reply: FastifyReply) {
   if (problem.status === 422 && problem.fields.length) {
     const detail = problem.fields.map((f) => {
-      const type = TYPES[f.keyword ?? ''] ?? f.keyword ?? 'value_error';
+      const type = pydanticType(f);
       return { loc: f.loc, msg: f.msg, type, url: `https://docs.fal.ai/errors#${type}` };
     });
     return reply.code(422).send({ detail });

@@ -40,6 +40,9 @@ interface Form {
   others: string[];
 }
 
+/** images.edit's other parameters, kept with the request as the client sent them. */
+const PARAMETERS = ['model', 'size', 'n', 'response_format', 'output_format', 'output_compression', 'quality', 'background', 'input_fidelity', 'user'];
+
 const FORMATS = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 type OutputFormat = keyof typeof FORMATS;
 
@@ -180,7 +183,7 @@ export async function openaiSurface(app: FastifyInstance, options: { ctx: Surfac
           throw err;
         }
       }
-      const surface: SurfacePart = { name: 'openai', endpoint: model, input: Object.fromEntries(f), notes: [], maxImages: 1 };
+      const surface: SurfacePart = { name: 'openai', endpoint: model, input: Object.fromEntries([...f].filter(([k]) => PARAMETERS.includes(k))), notes: [], maxImages: 1 };
       const { record } = await submitRequest(ctx.deps, request, { model: ctx.model, input: storedInput({ prompt, imageUrls, size, forceSingle: true, surface }) });
 
       const gone = clientGone(reply);

@@ -4,7 +4,7 @@
  * broken rule (`{type, field, description}`, the field as `input.prompt`).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { FieldProblem, Problem } from '../shared/scope.js';
+import { pydanticType, type FieldProblem, type Problem } from '../shared/scope.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -18,20 +18,6 @@ const TITLES: Record<number, string> = {
   429: 'Request was throttled',
   500: 'Internal server error',
   504: 'Gateway timeout',
-};
-
-/** Ajv's keywords in the words Replicate's (pydantic's) validation errors use. */
-const TYPES: Record<string, string> = {
-  required: 'required',
-  maxLength: 'string_too_long',
-  minLength: 'string_too_short',
-  minimum: 'greater_than_equal',
-  maximum: 'less_than_equal',
-  maxItems: 'too_long',
-  minItems: 'too_short',
-  enum: 'enum',
-  type: 'type_error',
-  format: 'value_error',
 };
 
 /** ["body", "input", "image_input", 2] → "input.image_input.2". */
@@ -51,7 +37,7 @@ export function renderReplicateProblem(problem: Problem, request: FastifyRequest
   };
   if (problem.status === 422 && problem.fields.length) {
     body.detail = problem.fields.map((f) => `- ${fieldOf(f)}: ${f.msg}`).join('\n');
-    body.invalid_fields = problem.fields.map((f) => ({ type: TYPES[f.keyword ?? ''] ?? 'invalid', field: fieldOf(f), description: f.msg }));
+    body.invalid_fields = problem.fields.map((f) => ({ type: pydanticType(f), field: fieldOf(f), description: f.msg }));
   }
   if (problem.status >= 500) body.request_id = request.id;
   return reply.code(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(body));

@@ -52,20 +52,13 @@ export function errorText(record: RequestRecord): string | null {
   return record.status === 'failed' && record.error ? record.error.message.replace(/^image_urls\[/, 'image_input[') : null;
 }
 
-export function prediction(record: RequestRecord, input: unknown, ctx: RenderContext) {
-  const surface = surfaceOf(input);
-  const own = surface?.name === 'replicate' ? surface : undefined;
-  const { prompt, imageUrls } = modelFieldsOf(input);
-  const outputs = outputsOf(record, own, ctx.storage, ctx.config.urlTtl);
+/** What a prediction and a list entry share. */
+function common(record: RequestRecord, output: string[], ctx: RenderContext) {
   return {
     id: record.id,
-    model: own?.endpoint ?? REPLICATE_MODEL,
+    model: REPLICATE_MODEL,
     version: REPLICATE_VERSION,
-    input: { ...(own?.input ?? {}), prompt, image_input: imageUrls },
-    logs: requestLogs(record, surface, { left: outputs.left })
-      .map((l) => l.message)
-      .join('\n'),
-    output: record.status === 'completed' ? outputs.shown.map((o) => o.url) : null,
+    output: record.status === 'completed' ? output : null,
     data_removed: false,
     error: errorText(record),
     status: PREDICTION_STATUS[record.status],
@@ -78,26 +71,26 @@ export function prediction(record: RequestRecord, input: unknown, ctx: RenderCon
   };
 }
 
+export function prediction(record: RequestRecord, input: unknown, ctx: RenderContext) {
+  const surface = surfaceOf(input);
+  const own = surface?.name === 'replicate' ? surface : undefined;
+  const { prompt, imageUrls } = modelFieldsOf(input);
+  const outputs = outputsOf(record, own, ctx.storage, ctx.config.urlTtl);
+  return {
+    ...common(record, outputs.shown.map((o) => o.url), ctx),
+    model: own?.endpoint ?? REPLICATE_MODEL,
+    input: { ...(own?.input ?? {}), prompt, image_input: imageUrls },
+    logs: requestLogs(record, surface, { left: outputs.left })
+      .map((l) => l.message)
+      .join('\n'),
+  };
+}
+
 export type Prediction = ReturnType<typeof prediction>;
 
 /** A list entry: the prediction without its input and logs, which a list does not read. */
 export function listedPrediction(record: RequestRecord, ctx: RenderContext) {
-  const outputs = outputsOf(record, undefined, ctx.storage, ctx.config.urlTtl);
-  return {
-    id: record.id,
-    model: REPLICATE_MODEL,
-    version: REPLICATE_VERSION,
-    output: record.status === 'completed' ? outputs.shown.map((o) => o.url) : null,
-    data_removed: false,
-    error: errorText(record),
-    status: PREDICTION_STATUS[record.status],
-    created_at: iso(record.createdAt),
-    started_at: iso(record.startedAt),
-    completed_at: iso(record.finishedAt),
-    source: 'api',
-    metrics: metricsOf(record),
-    urls: urlsOf(record, ctx),
-  };
+  return common(record, outputsOf(record, undefined, ctx.storage, ctx.config.urlTtl).shown.map((o) => o.url), ctx);
 }
 
 /**

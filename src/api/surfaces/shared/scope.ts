@@ -38,6 +38,29 @@ export interface Problem {
   retryAfter?: number;
 }
 
+/**
+ * A broken schema rule in the words of pydantic's error types, which both Replicate (cog) and fal
+ * (FastAPI) report in their validation errors.
+ */
+export function pydanticType(field: FieldProblem): string {
+  return PYDANTIC_TYPES[field.keyword ?? ''] ?? field.keyword ?? 'value_error';
+}
+
+const PYDANTIC_TYPES: Record<string, string> = {
+  required: 'missing',
+  maxLength: 'string_too_long',
+  minLength: 'string_too_short',
+  minimum: 'greater_than_equal',
+  maximum: 'less_than_equal',
+  maxItems: 'too_long',
+  minItems: 'too_short',
+  enum: 'enum',
+  type: 'type_error',
+  format: 'value_error',
+  anyOf: 'value_error',
+  pattern: 'string_pattern_mismatch',
+};
+
 const FASTIFY_CODES: Record<number, number> = { 400: 400002, 413: 413001, 415: 415001 };
 
 export function problemOf(request: FastifyRequest, error: FastifyError | Error): Problem {

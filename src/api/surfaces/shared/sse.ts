@@ -4,7 +4,7 @@
  * happens, and a shutdown ends every open stream so that the server can close.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KEEP_ALIVE_MS } from '../../routes/stream.js';
+import { eventStreamHeaders, KEEP_ALIVE_MS } from '../../routes/stream.js';
 
 export interface EventStream {
   send(data: string, options?: { event?: string; id?: string }): void;
@@ -30,13 +30,7 @@ export function eventStreams(app: FastifyInstance, keepAliveMs = KEEP_ALIVE_MS):
     open.add(closed);
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-request-id': request.id,
-    });
+    res.writeHead(200, eventStreamHeaders(request.id));
     let lastWrite = Date.now();
     const write = (chunk: string) => {
       if (closed.signal.aborted) return;
