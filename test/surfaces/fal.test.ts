@@ -194,3 +194,62 @@ describe('the fal queue on a busy server', () => {
     }
   });
 });
+
+describe('fal.run on a busy server', () => {
+  it('answers 504 request_timeout after --sync-timeout, cancelling a request still queued, without the client sending it again', async () => {
+    const { server, release } = await busyServer({ syncTimeout: '1s' });
+    try {
+      const fal = falFor(server);
+      const input = { prompt: 'p', image_urls: [dataUri('horse.png')], image_size: 'square_hd' as const };
+      // Holds the only worker: the run below waits in the queue.
+      await fal.queue.submit(ENDPOINT, { input });
+      const error = await fal.run(ENDPOINT, { input }).catch((e) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error.status).toBe(504);
+      expect(error.body).toMatchObject({ error_type: 'request_timeout', detail: expect.stringContaining('was cancelled') });
+      const { requests } = await (await server.api('/v1/requests')).json();
+      // Two requests, not five: the client's retries of 504 stop at a user timeout.
+      expect(requests.map((r: any) => r.status).sort()).toEqual(['cancelled', 'in_progress']);
+    } finally {
+      release();
+      await server.close();
+    }
+  });
+});
+
+describe('fal storage and CORS', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ settings: { corsOrigins: 'https://app.example' } });
+  });
+  afterAll(async () => server.close());
+
+  it('takes the bare PUT of an upload only at its signed URL, and only an image', async () => {
+    const initiate = await fetch(`${server.url}/fal/rest/storage/upload/initiate?storage_type=fal-cdn-v3`, {
+      method: 'POST',
+      headers: { authorization: `Key ${server.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ content_type: 'image/png', file_name: 'a.png' }),
+    });
+    const { upload_url: uploadUrl, file_url: fileUrl } = await initiate.json();
+    const put = (url: string, body: Buffer) => fetch(url, { method: 'PUT', body, headers: { 'content-type': 'image/png' } });
+    expect((await put(uploadUrl.replace(/signature=[^&]+/, 'signature=AAAA'), photo('horse.png'))).status).toBe(403);
+    // Another account's path with this signature is refused too.
+    expect((await put(uploadUrl.replace(/\/upload\/[^/]+\//, '/upload/acct_other/'), photo('horse.png'))).status).toBe(403);
+    const text = await put(uploadUrl, Buffer.from('not an image'));
+    expect(text.status).toBe(422);
+    expect((await fetch(fileUrl)).status).toBe(404);
+    expect((await put(uploadUrl, photo('horse.png'))).status).toBe(200);
+    expect((await fetch(fileUrl)).status).toBe(200);
+  });
+
+  it('lets a page on an allowed origin call the proxy with fal\'s headers', async () => {
+    const preflight = await fetch(`${server.url}/fal/proxy`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type,x-fal-target-url,x-fal-queue-priority' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('x-fal-target-url');
+  });
+});

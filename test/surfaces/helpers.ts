@@ -28,9 +28,9 @@ export function falFor(server: TestServer, key = server.key) {
  * A server whose single worker is held by a first request until `release()`: the next request
  * stays queued (to cancel it, or to see it queued), and running ones stay running.
  */
-export async function busyServer(): Promise<{ server: TestServer; engine: GatedEngine; release: () => void }> {
+export async function busyServer(settings: Record<string, string> = {}): Promise<{ server: TestServer; engine: GatedEngine; release: () => void }> {
   const engine = new GatedEngine();
-  const server = await startServer({ engine, settings: { concurrency: '1' } });
+  const server = await startServer({ engine, settings: { concurrency: '1', ...settings } });
   return { server, engine, release: () => engine.release() };
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import OpenAI, { AuthenticationError, BadRequestError, InternalServerError, toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokenEngine } from '../helpers/engines.js';
+import { busyServer } from './helpers.js';
 import { PHOTOS, photo } from '../helpers/paths.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { dimensions, download } from './helpers.js';
@@ -110,6 +111,24 @@ describe('the openai client and a failing engine', () => {
       // One request, not three: the client did not retry.
       expect((await (await server.api('/v1/requests')).json()).requests).toHaveLength(1);
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the openai client and a slow edit', () => {
+  it('answers 504 after --sync-timeout, naming the request to follow, and the client does not send it again', async () => {
+    const { server, release } = await busyServer({ syncTimeout: '1s' });
+    try {
+      const openai = new OpenAI({ apiKey: server.key, baseURL: `${server.url}/openai/v1`, maxRetries: 2 });
+      const error = await openai.images.edit({ model: MODEL, image: await toFile(photo('horse.png'), 'horse.png'), prompt: 'p' }).catch((e) => e);
+      expect(error.status).toBe(504);
+      expect(error.headers.get('x-should-retry')).toBe('false');
+      const [request] = (await (await server.api('/v1/requests')).json()).requests;
+      expect(error.message).toContain(request.request_id);
+      expect(request.status).toBe('in_progress');
+    } finally {
+      release();
       await server.close();
     }
   });

@@ -99,6 +99,17 @@ describe('the replicate client against retouch', () => {
     expect(res.status).toBe(200);
   });
 
+  it('reads only the caller\'s own files in image_input', async () => {
+    const file = await replicate.files.create(photo('horse.png'));
+    const other = client(server, server.runtime.keys.create({ name: 'other' }).token);
+    const error = await other.predictions.create({ model: MODEL, input: { prompt: 'p', image_input: [file.urls.get] } }).catch((e) => e);
+    expect(error.response.status).toBe(422);
+    expect(error.message).toContain('there is no file');
+    await expect(other.files.get(file.id)).rejects.toMatchObject({ response: { status: 404 } });
+    // An id that could name a path is not even looked up.
+    expect((await fetch(`${server.url}/replicate/v1/files/..%2Fsecret`, { headers: { authorization: `Bearer ${server.key}` } })).status).toBe(422);
+  });
+
   it('creates by version as well, and refuses a version of another model', async () => {
     const prediction = await replicate.predictions.create({ version: REPLICATE_VERSION, input: { prompt: 'p', image_input: [dataUri('horse.png')], size: '1K' } });
     expect(prediction).toMatchObject({ status: 'starting', model: MODEL });
