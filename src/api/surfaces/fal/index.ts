@@ -8,14 +8,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PublicError } from '../../../errors.js';
-import { FINAL_STATUSES } from '../../../requests/types.js';
-import { waitForFinal, watchRequest } from '../../follow.js';
+import { watchRequest } from '../../follow.js';
 import { principalOf } from '../../plugins/auth.js';
 import { submitRequest } from '../../routes/submit.js';
 import { schemaValidator, toErrorDetails, webhookUrlProblem } from '../../validation.js';
-import { ownRequest, type SurfaceContext } from '../shared/context.js';
+import { ownRequest, waitForSyncCall, type SurfaceContext } from '../shared/context.js';
 import { storedInput } from '../shared/record.js';
-import { clientGone, setUpSurfaceScope, type FieldProblem } from '../shared/scope.js';
+import { setUpSurfaceScope, type FieldProblem } from '../shared/scope.js';
 import { eventStreams } from '../shared/sse.js';
 import { falUrls, resultAnswer, statusBody, type FalAnswer } from './bodies.js';
 import { queueCall, targetCall, type FalCall } from './calls.js';
@@ -97,12 +96,8 @@ export async function falSurface(app: FastifyInstance, options: { ctx: SurfaceCo
       case 'run': {
         const { record } = await enqueue(request, call.endpoint, call.query);
         reply.header('x-fal-request-id', record.id);
-        const gone = clientGone(reply);
-        const settled = (await waitForFinal(store, record.id, ctx.syncTimeoutMs, gone)) ?? record;
-        if (FINAL_STATUSES.has(settled.status)) return send(reply, await resultAnswer(settled, await store.inputOf(record.id), ctx));
-        // fal.run gives up on a request whose caller left; one that has not started can go.
-        const cancelled = (await store.cancel(record.id, Date.now())).outcome === 'cancelled';
-        if (gone.aborted) return reply;
+        const { record: settled, final, cancelled } = await waitForSyncCall(ctx, reply, record);
+        if (final) return send(reply, await resultAnswer(settled, await store.inputOf(record.id), ctx));
         const detail = `Request timed out after ${Math.round(ctx.syncTimeoutMs / 1000)} s${cancelled ? ' in the queue and was cancelled' : `; it goes on as request ${record.id}`}.`;
         // "user": the limit is the server's own setting, and a retry would only queue the edit again.
         return send(reply, { status: 504, body: { detail, error_type: 'request_timeout' }, headers: { 'x-fal-error-type': 'request_timeout', 'x-fal-request-timeout-type': 'user' } });

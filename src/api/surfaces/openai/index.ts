@@ -12,15 +12,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { PublicError } from '../../../errors.js';
 import { MESSAGES } from '../../../models/dreamina-4-0-edit.js';
-import { FINAL_STATUSES, type RequestRecord } from '../../../requests/types.js';
-import { waitForFinal } from '../../follow.js';
+import type { RequestRecord } from '../../../requests/types.js';
 import { principalOf } from '../../plugins/auth.js';
 import { submitRequest } from '../../routes/submit.js';
 import { saveUpload, UploadError } from '../../routes/uploads.js';
-import type { SurfaceContext } from '../shared/context.js';
+import { waitForSyncCall, type SurfaceContext } from '../shared/context.js';
 import { outputsOf, type SurfaceOutput } from '../shared/outputs.js';
 import { storedInput, type SurfacePart } from '../shared/record.js';
-import { clientGone, setUpSurfaceScope } from '../shared/scope.js';
+import { setUpSurfaceScope } from '../shared/scope.js';
 import { openaiSize } from '../shared/sizes.js';
 import { OpenAIParamError, openaiProblem, renderOpenAIProblem } from './errors.js';
 
@@ -139,7 +138,7 @@ function failureOf(record: RequestRecord): { status: number; body: unknown; retr
 
 export async function openaiSurface(app: FastifyInstance, options: { ctx: SurfaceContext }): Promise<void> {
   const { ctx } = options;
-  const { store, keys, uploadPolicy } = ctx.deps;
+  const { keys, uploadPolicy } = ctx.deps;
   setUpSurfaceScope(app, {
     keys,
     schemes: ['Bearer'],
@@ -186,14 +185,15 @@ export async function openaiSurface(app: FastifyInstance, options: { ctx: Surfac
       const surface: SurfacePart = { name: 'openai', endpoint: model, input: Object.fromEntries([...f].filter(([k]) => PARAMETERS.includes(k))), notes: [], maxImages: 1 };
       const { record } = await submitRequest(ctx.deps, request, { model: ctx.model, input: storedInput({ prompt, imageUrls, size, forceSingle: true, surface }) });
 
-      const gone = clientGone(reply);
-      const settled = (await waitForFinal(store, record.id, ctx.syncTimeoutMs, gone)) ?? record;
-      if (!FINAL_STATUSES.has(settled.status)) {
-        if (gone.aborted) return reply;
+      const { record: settled, final, cancelled } = await waitForSyncCall(ctx, reply, record);
+      if (!final) {
+        const seconds = Math.round(ctx.syncTimeoutMs / 1000);
         throw new PublicError(
           504,
           504001,
-          `The edit did not finish within ${Math.round(ctx.syncTimeoutMs / 1000)} s. It goes on as request ${record.id}: follow it at ${ctx.config.publicUrl}/v1/requests/${record.id}/result.`,
+          cancelled
+            ? `The edit did not start within ${seconds} s and was cancelled (request ${record.id}); try again when the queue is shorter.`
+            : `The edit did not finish within ${seconds} s. It goes on as request ${record.id}: follow it at ${ctx.config.publicUrl}/v1/requests/${record.id}/result.`,
         );
       }
       if (settled.status !== 'completed') {
