@@ -46,7 +46,7 @@ export async function falSurface(app: FastifyInstance, options: { ctx: SurfaceCo
     const input = (body ?? {}) as FalInput;
     if (validateInput(input)) return input;
     const fields: FieldProblem[] = (validateInput.errors ?? []).map((e) => ({ ...toErrorDetails([e], 'body')[0]!, keyword: e.keyword }));
-    throw Object.assign(new PublicError(422, 422001, fields.map((f) => f.msg).join('; '), fields));
+    throw new PublicError(422, 422001, fields.map((f) => f.msg).join('; '), fields);
   };
 
   /** A fal storage file URL becomes the storage URL the worker reads it from. */
