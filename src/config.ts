@@ -6,6 +6,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { ConfigFileError, readConfigFile, snakeCase, type AccountLimits, type ConfigFile, type EngineConfig } from './config-file/load.js';
+import { parseBytes, parseDuration } from './units.js';
 
 type Parser<T> = (raw: string, name: string) => T;
 
@@ -47,22 +49,18 @@ const boolean: Parser<boolean> = (raw, name) => {
   throw new ConfigError(`${name} must be true or false (got "${raw}")`);
 };
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** "500ms", "30s", "15m", "12h", "7d", or a bare number of seconds. Returns milliseconds. */
 export const duration: Parser<number> = (raw, name) => {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(raw);
-  if (!m) throw new ConfigError(`${name} must be a duration such as 30s, 15m, 12h or 7d (got "${raw}")`);
-  return Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? 's').toLowerCase()]!);
+  const ms = parseDuration(raw);
+  if (ms === undefined) throw new ConfigError(`${name} must be a duration such as 30s, 15m, 12h or 7d (got "${raw}")`);
+  return ms;
 };
-
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
 /** "64mb", "512kb", or a bare number of bytes. */
 export const bytes: Parser<number> = (raw, name) => {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(raw);
-  if (!m) throw new ConfigError(`${name} must be a size such as 512kb or 64mb (got "${raw}")`);
-  return Math.round(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]!);
+  const n = parseBytes(raw);
+  if (n === undefined) throw new ConfigError(`${name} must be a size such as 512kb or 64mb (got "${raw}")`);
+  return n;
 };
 
 const url: Parser<string> = (raw, name) => {
@@ -90,10 +88,14 @@ function setting<T>(s: Setting<T>): Setting<T> {
 }
 
 export const SETTINGS = {
-  host: setting({ flag: '--host <host>', env: 'RETOUCH_HOST', default: '127.0.0.1', parse: text, roles: API,
-    help: 'Address to listen on. Use 0.0.0.0 to accept connections from other machines.' }),
+  config: setting({ flag: '--config <file>', env: 'RETOUCH_CONFIG', default: undefined, parse: optional(text), roles: BOTH,
+    help: 'A YAML or JSON file with engines, which engines serve each model, default limits, and any of these settings by their snake_case name (flags and environment win). Check one with `retouch config check FILE`.' }),
+  host: setting({ flag: '--host <host>', env: 'RETOUCH_HOST', default: '127.0.0.1', parse: text, roles: BOTH,
+    help: 'Address to listen on (the API, and the metrics port). Use 0.0.0.0 to accept connections from other machines.' }),
   port: setting({ flag: '--port <port>', env: 'RETOUCH_PORT', default: '8000', parse: integer(0, 65535), roles: API,
     help: 'TCP port to listen on (0 picks a free one).' }),
+  metricsPort: setting({ flag: '--metrics-port <port>', env: 'RETOUCH_METRICS_PORT', default: undefined, parse: optional(integer(0, 65535)), roles: BOTH,
+    help: 'Serve Prometheus metrics at GET /metrics on this port (on --host), never on the public port; off when unset. docs/operations.md lists them.' }),
   dataDir: setting({ flag: '--data-dir <dir>', env: 'RETOUCH_DATA_DIR', default: './.retouch', parse: text, roles: BOTH,
     help: 'Where the SQLite database, the signing secret and the output files live.' }),
   publicUrl: setting({ flag: '--public-url <url>', env: 'RETOUCH_PUBLIC_URL', default: undefined, parse: optional(url), roles: BOTH,
@@ -125,6 +127,8 @@ export const SETTINGS = {
     help: 'Times a request is started before it fails because its workers kept dying.' }),
   retention: setting({ flag: '--retention <duration>', env: 'RETOUCH_RETENTION', default: '7d', parse: duration, roles: BOTH,
     help: 'How long requests, outputs and uploads are kept; afterwards their ids answer 404001.' }),
+  usageRetention: setting({ flag: '--usage-retention <duration>', env: 'RETOUCH_USAGE_RETENTION', default: '365d', parse: duration, roles: BOTH,
+    help: 'How long the usage ledger keeps what each ended request used (images, megapixels, compute, upstream cost), independently of --retention.' }),
   uploadTtl: setting({ flag: '--upload-ttl <duration>', env: 'RETOUCH_UPLOAD_TTL', default: '24h', parse: duration, roles: BOTH,
     help: 'How long an uploaded file (POST /v1/files) can be used and is kept.' }),
   urlTtl: setting({ flag: '--url-ttl <duration>', env: 'RETOUCH_URL_TTL', default: '7d', parse: duration, roles: BOTH,
@@ -152,11 +156,19 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 type Parsed = { [K in SettingName]: ReturnType<(typeof SETTINGS)[K]['parse']> };
 
-export interface Config extends Omit<Parsed, 'publicUrl' | 'dataDir'> {
+export interface Config extends Omit<Parsed, 'publicUrl' | 'dataDir' | 'config'> {
   /** Absolute. */
   dataDir: string;
   /** Always set: derived from host and port when not given. */
   publicUrl: string;
+  /** The configuration file read, absolute; undefined without one. */
+  configFile: string | undefined;
+  /** Engines defined by the file (builtin is always there, whether the file tunes it or not). */
+  engines: Record<string, EngineConfig>;
+  /** Model id → engine names in the order they are tried; a model not listed uses builtin alone. */
+  routes: ReadonlyMap<string, readonly string[]>;
+  /** Default per-account limits; absent means unlimited. */
+  limits: AccountLimits;
 }
 
 /**
@@ -164,20 +176,39 @@ export interface Config extends Omit<Parsed, 'publicUrl' | 'dataDir'> {
  * over the default. Throws ConfigError naming the flag and the environment variable.
  */
 export function resolveConfig(explicit: Partial<Record<SettingName, string>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const fileName = explicit.config ?? env[SETTINGS.config.env];
+  const file = fileName ? readFile(fileName, env) : undefined;
   const out: Record<string, unknown> = {};
   for (const [key, s] of Object.entries(SETTINGS) as [SettingName, Setting<unknown>][]) {
-    const raw = explicit[key] ?? env[s.env] ?? s.default;
-    const name = `${s.flag.split(' ')[0]} / ${s.env}`;
+    const fromFile = file?.settings[key];
+    const raw = explicit[key] ?? env[s.env] ?? fromFile ?? s.default;
+    const given = explicit[key] ?? env[s.env];
+    const name = given === undefined && fromFile !== undefined ? `${snakeCase(key)} in ${fileName}` : `${s.flag.split(' ')[0]} / ${s.env}`;
     out[key] = raw === undefined ? undefined : s.parse(raw, name);
   }
-  const parsed = out as Parsed;
+  const { config: _config, ...parsed } = out as Parsed;
   const host = parsed.host === '0.0.0.0' || parsed.host === '::' ? '127.0.0.1' : parsed.host;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  // A data dir written in the file is relative to the file, like every other path in it.
+  const dataDirFromFile = explicit.dataDir === undefined && env[SETTINGS.dataDir.env] === undefined && file?.settings.dataDir !== undefined;
   return {
     ...parsed,
-    dataDir: path.resolve(parsed.dataDir),
+    dataDir: path.resolve(dataDirFromFile ? file!.baseDir : '.', parsed.dataDir),
     publicUrl: parsed.publicUrl ?? `http://${hostInUrl}:${parsed.port}`,
+    configFile: file?.path,
+    engines: file?.engines ?? {},
+    routes: file?.routes ?? new Map(),
+    limits: file?.limits ?? {},
   };
+}
+
+function readFile(name: string, env: NodeJS.ProcessEnv): ConfigFile {
+  try {
+    return readConfigFile(name, Object.keys(SETTINGS).filter((k) => k !== 'config'), env);
+  } catch (err) {
+    if (err instanceof ConfigFileError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 export function settingsFor(role: Role): [SettingName, Setting<unknown>][] {

@@ -2,7 +2,9 @@
  * The composition root: builds every part from the configuration and wires them together. The
  * commands (serve, api, worker) and the tests start the same runtime with different roles.
  */
+import type http from 'node:http';
 import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import sharp from 'sharp';
@@ -10,13 +12,16 @@ import { buildApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { SqliteDatabase } from './db/sqlite.js';
 import { openStores } from './stores.js';
-import { BuiltinEngine } from './engine/builtin/index.js';
+import { mergeEngineStates, type EngineRouter, type EngineState } from './engine/router.js';
+import { createEngines } from './engine/setup.js';
 import type { Engine } from './engine/types.js';
 import { forbiddenRange } from './inputs/address.js';
 import { systemLookup, type DialHooks } from './inputs/dial.js';
 import { defaultInputPolicy, validateInputPolicy } from './inputs/policy.js';
 import type { InputPolicy, LocalSourceReader } from './inputs/types.js';
 import { KeyStore } from './keys/store.js';
+import { Metrics } from './metrics/metrics.js';
+import { startMetricsServer } from './metrics/server.js';
 import { MODELS } from './models/catalogue.js';
 import { dreaminaEdit } from './models/dreamina-4-0-edit.js';
 import type { ModelDefinition } from './models/types.js';
@@ -43,14 +48,19 @@ export interface Runtime {
   worker?: Worker;
   maintenance?: Maintenance;
   webhooks?: WebhookDispatcher;
-  engine?: Engine;
+  engines?: EngineRouter;
+  metrics: Metrics;
+  /** Listening when --metrics-port is set. */
+  metricsServer?: http.Server;
   /** Stops taking work, lets running requests finish within the grace period, closes the store. */
   close(): Promise<void>;
 }
 
 export interface RuntimeOverrides {
-  /** Tests swap in an engine that waits or fails on cue. */
+  /** Tests swap in an engine that waits or fails on cue, in place of builtin. */
   engine?: Engine;
+  /** Tests put engines of their own in place of configured ones, by name. */
+  engines?: Record<string, Engine>;
   /** Tests pin where outgoing connections may go. */
   dialHooks?: DialHooks;
   streamKeepAliveMs?: number;
@@ -75,7 +85,14 @@ export function inputPolicyFor(config: Config): (model: ModelDefinition) => Inpu
 export async function createRuntime(config: Config, roles: Roles, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const { db, store, keys } = openStores(config);
   const storage = new LocalStorage(config.dataDir, () => config.publicUrl);
-  const runtime: Runtime = { config, log, db, store, keys, storage, close: async () => undefined };
+  const metrics = new Metrics({
+    queue: async () => {
+      const [counts, oldestQueuedAt] = await Promise.all([store.countByStatus(), store.oldestQueuedAt()]);
+      return { queued: counts.in_queue, running: counts.in_progress, oldestQueuedAt };
+    },
+    engines: () => runtime.engines?.states() ?? {},
+  });
+  const runtime: Runtime = { config, log, db, store, keys, storage, metrics, close: async () => undefined };
 
   if (roles.worker) {
     // libvips defaults to one thread on glibc; an engine run should use the cores it is given.
@@ -84,11 +101,35 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
       const key = storage.keyOfSignedUrl(url, Date.now());
       return key ? storage.read(key) : undefined;
     };
-    const engine: Engine = overrides.engine ?? new BuiltinEngine();
-    runtime.engine = engine;
-    await engine.warmUp?.();
+    const engines = await createEngines(
+      config,
+      {
+        log,
+        baseDir: config.configFile ? path.dirname(config.configFile) : process.cwd(),
+        env: process.env,
+        allowPrivateUrls: config.allowPrivateUrls,
+        dialHooks: overrides.dialHooks,
+      },
+      { ...(overrides.engine && { builtin: overrides.engine }), ...overrides.engines },
+      {
+        failed: (engine, kind) => metrics.engineFailures.inc({ engine, kind }),
+        passedOn: (engine) => metrics.fallbacks.inc({ engine }),
+      },
+    );
+    runtime.engines = engines;
+    await engines.warmUp();
     runtime.worker = new Worker(
-      { store, models: MODELS, log, engine, storage, inputPolicy: inputPolicyFor(config), localSource },
+      {
+        store,
+        models: MODELS,
+        log,
+        engines,
+        storage,
+        inputPolicy: inputPolicyFor(config),
+        localSource,
+        metrics,
+        onLostRun: () => void runtime.maintenance?.recoverLeases(Date.now() + 1).catch((err) => log.error({ err }, 'maintenance failed')),
+      },
       { concurrency: config.concurrency, leaseMs: config.lease },
     );
     runtime.webhooks = new WebhookDispatcher(
@@ -97,6 +138,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         keys,
         storage,
         log,
+        metrics,
         // Webhooks obey the address rule of image URLs, but not the image host allow-list.
         policy: { ...defaultInputPolicy(), allowPrivateUrls: config.allowPrivateUrls, allowedHosts: null },
         hooks: overrides.dialHooks ?? { lookup: systemLookup, addressRule: forbiddenRange },
@@ -115,7 +157,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     );
     runtime.maintenance = new Maintenance(
       { store, storage, log, onRequeued: () => runtime.worker?.wake() },
-      { maxAttempts: config.maxAttempts, uploadTtlMs: config.uploadTtl, leaseCheckMs: Math.max(250, Math.min(5_000, Math.floor(config.lease / 2))) },
+      { maxAttempts: config.maxAttempts, uploadTtlMs: config.uploadTtl, usageRetentionMs: config.usageRetention, leaseCheckMs: Math.max(250, Math.min(5_000, Math.floor(config.lease / 2))) },
     );
   }
 
@@ -128,18 +170,25 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         storage,
         models: MODELS,
         uploadPolicy: inputPolicyFor(config)(dreaminaEdit),
+        metrics,
         onEnqueued: () => runtime.worker?.wake(),
         workersAlive: async () => (await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).length > 0,
+        engineStates: async () =>
+          runtime.engines?.states() ??
+          mergeEngineStates((await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).map((w) => w.info.engines as Record<string, EngineState> | undefined)),
       },
       { logger: log, streamKeepAliveMs: overrides.streamKeepAliveMs },
     );
   }
 
+  if (config.metricsPort !== undefined) runtime.metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort, log);
+
   runtime.close = async () => {
     await runtime.app?.close();
+    await new Promise((resolve) => (runtime.metricsServer ? runtime.metricsServer.close(resolve) : resolve(undefined)));
     runtime.maintenance?.stop();
     await Promise.all([runtime.worker?.stop(config.shutdownGrace), runtime.webhooks?.stop()]);
-    await runtime.engine?.close?.();
+    await runtime.engines?.close();
     await store.close();
     db.close();
   };

@@ -18,6 +18,7 @@ export function statusBody(r: RequestRecord): StatusResponse {
   if (r.result) {
     body.edits = r.result.edits as StatusResponse['edits'];
     body.warnings = r.result.warnings;
+    if (r.result.engine) body.engine = r.result.engine;
   }
   return body;
 }

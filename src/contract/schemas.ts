@@ -56,6 +56,9 @@ const statusFields = {
   finished_at: NullableTimestamp,
   edits: Type.Optional(Type.Array(Edit, { description: 'What the engine applied, with the part of the prompt it came from.' })),
   warnings: Type.Optional(Type.Array(Type.String(), { description: 'What the prompt asked for that was not applied.' })),
+  engine: Type.Optional(
+    Type.String({ description: 'The name of the engine that produced the outputs (`builtin`, or one the server configures); once completed.' }),
+  ),
 };
 
 export const StatusResponse = Type.Object(statusFields, { title: 'Status' });

@@ -3,6 +3,11 @@ import type { SourceImage } from '../inputs/types.js';
 
 /** One edit request as an engine sees it: decoded-ready sources and the model's parameters. */
 export interface EditRequest {
+  /**
+   * The retouch request id. Engines derive what must be stable across attempts from it: a seed, so
+   * that a rerun is reproducible; file names and upstream idempotency keys, so that runs never mix.
+   */
+  id: string;
   /** The reference images, in the order of `image_urls`, already checked against the seed's rules. */
   images: SourceImage[];
   prompt: string;
@@ -15,11 +20,23 @@ export interface EditRequest {
 }
 
 export interface EngineContext {
-  /** Aborted when the request must stop (lease lost, shutdown past its grace period). */
+  /** Aborted when the request must stop (lease lost, shutdown past its grace, the engine's timeout). */
   signal: AbortSignal;
   /** Fraction done, 0..1; shown by the status endpoint. */
   progress(fraction: number): void;
   log: Logger;
+  /**
+   * What this engine checkpointed on an earlier attempt of the same request (an upstream job
+   * handle), when the worker that made it died; the engine follows that job instead of paying for a
+   * second one. Undefined on a first attempt.
+   */
+  resume?: unknown;
+  /**
+   * Keeps a small JSON value with the request before the engine waits on something outside
+   * retouch (an upstream job id), so that `resume` hands it back if this worker dies. Resolves once
+   * it is stored; rejects when the request is no longer this worker's.
+   */
+  checkpoint(state: unknown): Promise<void>;
 }
 
 export interface OutputImage {
@@ -38,18 +55,35 @@ export interface AppliedEdit {
   text?: string;
 }
 
+/**
+ * Figures an upstream reported for one request, kept with it for the account's usage: tokens, cost
+ * (with its currency in `currency`), images billed. Numbers only, so that they can be summed.
+ */
+export type EngineUsage = Record<string, number | string>;
+
 export interface EngineResult {
   images: OutputImage[];
   edits: AppliedEdit[];
-  /** What the prompt asked for that was not done, in plain words. */
+  /** What the prompt asked for that was not done, or done differently, in plain words. */
   warnings: string[];
+  usage?: EngineUsage;
+}
+
+/** Whether an engine can take work, as /readyz and the router see it. */
+export interface EngineStatus {
+  ready: boolean;
+  /** Why not, in plain words (never a URL or a secret). */
+  reason?: string;
 }
 
 export interface Engine {
+  /** The operator's name for it in the configuration (`gpu`), or `builtin`. */
   readonly name: string;
-  /** Loads models and warms caches; called once before the first run. */
+  /** Loads models, connects, warms caches; called once before the first run. */
   warmUp?(): Promise<void>;
   run(request: EditRequest, ctx: EngineContext): Promise<EngineResult>;
-  /** Lets go of workers and models at shutdown. */
+  /** Cheap and synchronous: what the engine last learned of its backend. Absent means always ready. */
+  status?(): EngineStatus;
+  /** Lets go of workers, sockets and models at shutdown. */
   close?(): Promise<void>;
 }

@@ -8,6 +8,11 @@ export interface SourceImage {
   /** As displayed, i.e. after EXIF orientation. */
   width: number;
   height: number;
+  /**
+   * The http(s) address it was fetched from, for engines whose provider fetches public URLs itself;
+   * absent for data: URIs and uploads, which only retouch can read.
+   */
+  url?: string;
 }
 
 /** The rules every source obeys; defaults in inputs/policy.ts. */

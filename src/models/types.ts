@@ -16,9 +16,12 @@ export interface ModelDefinition<Input = Record<string, unknown>> {
   id: string;
   title: string;
   summary: string;
+  /** Catalogue categories, as the hosted service files the model ("image-to-image"). */
+  categories: string[];
   /** JSON Schema of the body (TypeBox): validation, types and the OpenAPI document at once. */
   input: TSchema;
   imageRules: ImageRules;
   imageUrls(input: Input): string[];
-  toEditRequest(input: Input, images: SourceImage[]): EditRequest;
+  /** The engine's request, but for the id, which the worker adds. */
+  toEditRequest(input: Input, images: SourceImage[]): Omit<EditRequest, 'id'>;
 }

@@ -4,15 +4,15 @@
  */
 import type { Logger } from 'pino';
 import sharp from 'sharp';
-import type { Engine } from '../engine/types.js';
+import type { EngineRouter, Reservation } from '../engine/router.js';
 import type { InputPolicy, LocalSourceReader } from '../inputs/types.js';
 import { loadImages } from '../inputs/load.js';
 import type { ModelDefinition } from '../models/types.js';
-import type { ClaimedRequest, OutputFile, RequestResult } from '../requests/types.js';
+import type { ClaimedRequest, EngineCheckpoint, OutputFile, RequestResult } from '../requests/types.js';
 import type { FileStorage } from '../storage/types.js';
 
 export interface ExecuteDeps {
-  engine: Engine;
+  engines: EngineRouter;
   storage: FileStorage;
   inputPolicy: (model: ModelDefinition) => InputPolicy;
   localSource: LocalSourceReader;
@@ -28,7 +28,14 @@ export async function executeRequest(
   claimed: ClaimedRequest,
   model: ModelDefinition,
   deps: ExecuteDeps,
-  run: { signal: AbortSignal; progress: (fraction: number) => void; log: Logger },
+  run: {
+    signal: AbortSignal;
+    progress: (fraction: number) => void;
+    log: Logger;
+    /** The engine slot taken when the request was claimed. */
+    reservation: Reservation | undefined;
+    checkpoint: (value: EngineCheckpoint) => Promise<void>;
+  },
 ): Promise<RequestResult> {
   const input = claimed.input as Record<string, unknown>;
   const images = await loadImages(model.imageUrls(input), deps.inputPolicy(model), {
@@ -37,10 +44,13 @@ export async function executeRequest(
   });
   run.progress(FETCH_SHARE);
 
-  const result = await deps.engine.run(model.toEditRequest(input, images), {
+  const result = await deps.engines.run(claimed.modelId, { ...model.toEditRequest(input, images), id: claimed.id }, {
     signal: run.signal,
     progress: (f) => run.progress(FETCH_SHARE + ENGINE_SHARE * Math.min(1, Math.max(0, f))),
     log: run.log,
+    checkpointed: claimed.engineState,
+    checkpoint: run.checkpoint,
+    reservation: run.reservation,
   });
   run.signal.throwIfAborted();
 
@@ -58,7 +68,7 @@ export async function executeRequest(
     }),
   );
   const thumbnail = result.images[0] ? await storeThumbnail(claimed.id, result.images[0].data, deps.storage) : undefined;
-  return { files, thumbnail, edits: result.edits, warnings: result.warnings };
+  return { files, thumbnail, edits: result.edits, warnings: result.warnings, engine: result.engine, ...(result.usage && { usage: result.usage }) };
 }
 
 /** Lists show a small picture; making it once here is cheaper than resizing 6K images per page view. */

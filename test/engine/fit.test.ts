@@ -9,11 +9,11 @@ import { SIZES, parseSize } from '../../src/models/dreamina-4-0-edit.js';
 import { createLogger } from '../../src/log.js';
 import { photo } from '../helpers/paths.js';
 
-const ctx = () => ({ signal: new AbortController().signal, progress: () => {}, log: createLogger('silent') });
+const ctx = () => ({ signal: new AbortController().signal, progress: () => {}, log: createLogger('silent'), checkpoint: async () => {} });
 
 function request(name: string, size: string, extra: Partial<EditRequest> = {}): EditRequest {
   const data = photo(name);
-  return { images: [{ index: 0, data, format: 'png', width: 0, height: 0 }], prompt: '', ...parseSize(size), scale: 0.5, forceSingle: false, ...extra };
+  return { id: 'test', images: [{ index: 0, data, format: 'png', width: 0, height: 0 }], prompt: '', ...parseSize(size), scale: 0.5, forceSingle: false, ...extra };
 }
 
 describe('fit to every size', () => {

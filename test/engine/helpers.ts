@@ -7,13 +7,13 @@ import { photo } from '../helpers/paths.js';
 
 export const engine = new BuiltinEngine();
 
-export const ctx = () => ({ signal: new AbortController().signal, progress: () => {}, log: createLogger('silent') });
+export const ctx = () => ({ signal: new AbortController().signal, progress: () => {}, log: createLogger('silent'), checkpoint: async () => {} });
 
 export type Source = string | Buffer;
 
 export async function run(sources: Source[], prompt: string, options: Partial<Omit<EditRequest, 'images' | 'prompt'>> = {}): Promise<EngineResult> {
   const images = sources.map((s, index) => ({ index, data: typeof s === 'string' ? photo(s) : s, format: 'png' as const, width: 0, height: 0 }));
-  return engine.run({ images, prompt, width: 1024, height: 1024, scale: 0.5, forceSingle: false, ...options }, ctx());
+  return engine.run({ id: 'test', images, prompt, width: 1024, height: 1024, scale: 0.5, forceSingle: false, ...options }, ctx());
 }
 
 export interface Pixels {

@@ -34,6 +34,10 @@ export async function startServer(
     dataDir?: string;
     streamKeepAliveMs?: number;
     dialHooks?: DialHooks;
+    /** Changes the resolved configuration before the runtime is built (engines, routes, limits). */
+    configure?: (config: Config) => void;
+    /** Engines of the test's own, by name, in place of configured ones. */
+    engines?: Record<string, Engine>;
   } = {},
 ): Promise<TestServer> {
   const config = resolveConfig(
@@ -41,6 +45,7 @@ export async function startServer(
     { port: '0', host: '127.0.0.1', dataDir: options.dataDir ?? tempDir(), allowPrivateUrls: 'true', logLevel: 'debug', shutdownGrace: '2s', ...options.settings },
     {},
   );
+  options.configure?.(config);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -53,6 +58,7 @@ export async function startServer(
     engine: options.engine,
     streamKeepAliveMs: options.streamKeepAliveMs,
     dialHooks: options.dialHooks,
+    engines: options.engines,
   });
   await runtime.app!.listen({ host: '127.0.0.1', port: 0 });
   const port = (runtime.app!.server.address() as { port: number }).port;

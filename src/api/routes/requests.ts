@@ -54,6 +54,8 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const result = await store.cancel(id, Date.now());
       switch (result.outcome) {
         case 'cancelled':
+          deps.metrics?.finished.inc({ model: result.record.modelId, status: 'cancelled', engine: '' });
+          return { request_id: id, status: 'cancelled' as const };
         case 'already_cancelled':
           return { request_id: id, status: 'cancelled' as const };
         case 'not_cancellable':

@@ -10,6 +10,7 @@ import { Type, type TSchema } from 'typebox';
 import { resultBody } from '../../contract/bodies.js';
 import { SubmitResponse } from '../../contract/schemas.js';
 import type { ModelDefinition } from '../../models/types.js';
+import { LimitExceededError, QueueFullError } from '../../requests/errors.js';
 import type { Enqueued, NewRequest, RequestRecord, RequestStatus } from '../../requests/types.js';
 import { FINAL_STATUSES } from '../../requests/types.js';
 import type { ApiDeps } from '../context.js';
@@ -77,20 +78,27 @@ export async function submitRequest(deps: ApiDeps, request: FastifyRequest, subm
   const { store, config } = deps;
   const principal = principalOf(request);
   const now = Date.now();
-  const enqueued = await store.enqueue(
-    {
-      id: crypto.randomUUID(),
-      accountId: principal.accountId,
-      modelId: submission.model.id,
-      input: submission.input,
-      createdAt: now,
-      expiresAt: now + config.retention,
-      webhook: submission.webhook,
-      idempotencyKey: submission.idempotencyKey,
-    },
-    { maxQueue: config.maxQueue },
-  );
+  const enqueued = await store
+    .enqueue(
+      {
+        id: crypto.randomUUID(),
+        accountId: principal.accountId,
+        modelId: submission.model.id,
+        input: submission.input,
+        createdAt: now,
+        expiresAt: now + config.retention,
+        webhook: submission.webhook,
+        idempotencyKey: submission.idempotencyKey,
+      },
+      { maxQueue: config.maxQueue, account: config.limits },
+    )
+    .catch((err: unknown) => {
+      if (err instanceof LimitExceededError) deps.metrics?.refusals.inc({ limit: err.limit });
+      else if (err instanceof QueueFullError) deps.metrics?.refusals.inc({ limit: 'max_queue' });
+      throw err;
+    });
   if (enqueued.created) {
+    deps.metrics?.submitted.inc({ model: submission.model.id });
     deps.onEnqueued?.();
     request.log.info({ request_id: enqueued.record.id, model: submission.model.id, webhook: Boolean(submission.webhook) }, 'request queued');
   }

@@ -99,10 +99,15 @@ function describeParams(params: Record<string, unknown>): string {
     .join(', ');
 }
 
-export function EditsAndWarnings({ edits, warnings }: { edits?: Edit[]; warnings?: string[] }) {
-  if (!edits?.length && !warnings?.length) return null;
+export function EditsAndWarnings({ edits, warnings, engine }: { edits?: Edit[]; warnings?: string[]; engine?: string }) {
+  if (!edits?.length && !warnings?.length && !engine) return null;
   return (
     <div class="report">
+      {engine ? (
+        <p class="engine-line">
+          Made by the engine <code>{engine}</code>
+        </p>
+      ) : null}
       {edits?.length ? (
         <>
           <h3>What was done</h3>
@@ -119,7 +124,7 @@ export function EditsAndWarnings({ edits, warnings }: { edits?: Edit[]; warnings
       ) : null}
       {warnings?.length ? (
         <>
-          <h3>Not done</h3>
+          <h3>Not done, or done another way</h3>
           <ul class="warnings">
             {warnings.map((w, i) => (
               <li key={i}>{w}</li>

@@ -79,7 +79,7 @@ export function RunView({ run, onCancel }: { run?: RunState; onCancel: () => voi
       {result?.status === 'failed' && result.error ? <FailedBanner error={result.error} /> : null}
       {result?.status === 'cancelled' ? <p class="banner warn">The request was cancelled before it started.</p> : null}
       {result?.output ? <Results images={result.output.images} /> : null}
-      {result ? <EditsAndWarnings edits={result.edits} warnings={result.warnings} /> : null}
+      {result ? <EditsAndWarnings edits={result.edits} warnings={result.warnings} engine={result.engine} /> : null}
     </div>
   );
 }

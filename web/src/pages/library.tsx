@@ -231,7 +231,7 @@ export function LibraryDetail({ session, requestId, models, onReuse }: DetailPro
             {request.status === 'failed' && request.error ? <FailedBanner error={request.error} /> : null}
             {request.output ? <Results images={request.output.images} /> : null}
             {!FINAL.has(request.status) ? <p class="muted">{STATUS_LABEL[request.status]}…</p> : null}
-            <EditsAndWarnings edits={request.edits} warnings={request.warnings} />
+            <EditsAndWarnings edits={request.edits} warnings={request.warnings} engine={request.engine} />
           </section>
         </div>
       ) : null}

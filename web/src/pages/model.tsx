@@ -51,6 +51,18 @@ export function ModelPage({ session, model, models, fields, form, run, onChange,
             <code>{model.id}</code>
           </p>
           <p class="summary">{model.summary}</p>
+          {model.engines?.length ? (
+            <p class="engines" aria-label="Engines">
+              Runs on{' '}
+              {model.engines.map((e, i) => (
+                <span key={e.name}>
+                  {i > 0 ? <span class="muted"> then </span> : null}
+                  <code title={`type: ${e.type}`}>{e.name}</code>
+                </span>
+              ))}
+              {model.engines.length > 1 ? <span class="muted"> (tried in this order)</span> : null}
+            </p>
+          ) : null}
         </div>
         {models.length > 1 ? (
           <label class="model-picker">

@@ -77,6 +77,8 @@ export interface StatusResponse {
   edits?: Edit[];
   /** What the prompt asked for that was not applied. */
   warnings?: string[];
+  /** The name of the engine that produced the outputs (`builtin`, or one the server configures); once completed. */
+  engine?: string;
 }
 
 /** `GET /v1/requests/{id}/result`: The outputs when completed; the error when failed; otherwise the status body, to keep polling. */
@@ -99,6 +101,8 @@ export interface ResultResponse {
   edits?: Edit[];
   /** What the prompt asked for that was not applied. */
   warnings?: string[];
+  /** The name of the engine that produced the outputs (`builtin`, or one the server configures); once completed. */
+  engine?: string;
   output?: Output;
   error?: {
     code: string;

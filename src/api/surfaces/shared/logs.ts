@@ -49,7 +49,8 @@ export function requestLogs(record: RequestRecord, surface: SurfacePart | undefi
     const files = record.result.files;
     const sizes = [...new Set(files.map((f) => `${f.width}x${f.height}`))].join(', ');
     const took = record.startedAt !== null ? ` in ${((end - record.startedAt) / 1000).toFixed(1)}s` : '';
-    lines.push({ at: end, level: 'INFO', message: `Generated ${files.length} image${files.length === 1 ? '' : 's'} (${sizes})${took}` });
+    const by = record.result.engine ? ` by the ${record.result.engine} engine` : '';
+    lines.push({ at: end, level: 'INFO', message: `Generated ${files.length} image${files.length === 1 ? '' : 's'} (${sizes})${by}${took}` });
     if (options.left) {
       lines.push({
         at: end,

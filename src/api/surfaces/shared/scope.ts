@@ -8,7 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ErrorObject } from 'ajv';
 import { PublicError } from '../../../errors.js';
 import type { KeyStore } from '../../../keys/store.js';
-import { QueueFullError } from '../../../requests/errors.js';
+import { RetryLaterError } from '../../../requests/errors.js';
 import { UnauthorizedError } from '../../errors.js';
 import { authenticate } from '../../plugins/auth.js';
 import { toErrorDetails } from '../../validation.js';
@@ -70,7 +70,7 @@ export function problemOf(request: FastifyRequest, error: FastifyError | Error):
       code: error.errorCode,
       message: error.message,
       fields: error.detail,
-      ...(error instanceof QueueFullError ? { retryAfter: error.retryAfterSeconds } : {}),
+      ...(error instanceof RetryLaterError ? { retryAfter: error.retryAfterSeconds } : {}),
     };
   }
   const fe = error as FastifyError;
