@@ -48,6 +48,11 @@ describe('the fal client against retouch', () => {
     expect((await (await server.api(`/v1/requests/${enqueued}/result`)).json()).output.images).toEqual([data.images[0].url]);
     const library = await (await server.api('/v1/requests')).json();
     expect(library.requests.find((r: any) => r.request_id === enqueued)).toMatchObject({ prompt: 'make it brighter' });
+    // Its native event stream replays its statuses, and the account's usage counts it.
+    const events = await (await server.api(`/v1/requests/${enqueued}/status/stream`)).text();
+    expect(events).toMatch(/event: status\ndata: \{"request_id":"[^"]+","status":"completed"/);
+    const usage = await (await server.api('/v1/usage')).json();
+    expect(usage.days.reduce((n: number, d: any) => n + d.completed, 0)).toBeGreaterThanOrEqual(1);
   });
 
   it('uploads a Blob input through fal storage (initiate, then the bare PUT) and edits it', async () => {
