@@ -22,7 +22,7 @@ import { KeyStore } from './keys/store.js';
 import { MODELS } from './models/catalogue.js';
 import { dreaminaEdit } from './models/dreamina-4-0-edit.js';
 import type { ModelDefinition } from './models/types.js';
-import type { RequestStore } from './requests/types.js';
+import type { EngineCheckpoint, RequestStore } from './requests/types.js';
 import { LocalStorage } from './storage/local/storage.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { Maintenance } from './worker/maintenance.js';
@@ -79,6 +79,22 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
   const { db, store, keys } = openStores(config);
   const storage = new LocalStorage(config.dataDir, () => config.publicUrl);
   const runtime: Runtime = { config, log, db, store, keys, storage, close: async () => undefined };
+  const engineDeps = () => ({
+    log,
+    baseDir: config.configFile ? path.dirname(config.configFile) : process.cwd(),
+    env: process.env,
+    allowPrivateUrls: config.allowPrivateUrls,
+    dialHooks: overrides.dialHooks,
+    storage,
+  });
+  // A node without the worker role builds the engines only when a cancel must reach a provider.
+  let cancelRouter: Promise<EngineRouter> | undefined;
+  const cancelUpstream = (requestId: string, checkpoint: EngineCheckpoint) => {
+    cancelRouter ??= runtime.engines ? Promise.resolve(runtime.engines) : createEngines(config, engineDeps(), overrides.engines);
+    void cancelRouter
+      .then((router) => router.cancelUpstream(checkpoint, log.child({ request_id: requestId })))
+      .catch((err) => log.warn({ err, request_id: requestId }, 'could not cancel the upstream job of a cancelled request'));
+  };
 
   if (roles.worker) {
     // libvips defaults to one thread on glibc; an engine run should use the cores it is given.
@@ -87,17 +103,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
       const key = storage.keyOfSignedUrl(url, Date.now());
       return key ? storage.read(key) : undefined;
     };
-    const engines = await createEngines(
-      config,
-      {
-        log,
-        baseDir: config.configFile ? path.dirname(config.configFile) : process.cwd(),
-        env: process.env,
-        allowPrivateUrls: config.allowPrivateUrls,
-        dialHooks: overrides.dialHooks,
-      },
-      { ...(overrides.engine && { builtin: overrides.engine }), ...overrides.engines },
-    );
+    const engines = await createEngines(config, engineDeps(), { ...(overrides.engine && { builtin: overrides.engine }), ...overrides.engines });
     runtime.engines = engines;
     await engines.warmUp();
     runtime.worker = new Worker(
@@ -149,6 +155,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         models: MODELS,
         uploadPolicy: inputPolicyFor(config)(dreaminaEdit),
         onEnqueued: () => runtime.worker?.wake(),
+        onCancelledUpstream: cancelUpstream,
         workersAlive: async () => (await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).length > 0,
         engineStates: async () =>
           runtime.engines?.states() ??

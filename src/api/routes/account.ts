@@ -76,14 +76,23 @@ export function accountRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/v1/usage', {
     schema: {
-      summary: 'Requests, output megapixels and compute seconds per day',
-      description: 'Days are UTC. Requests deleted by retention no longer count.',
+      summary: 'Requests, output megapixels, compute seconds and provider usage per day',
+      description:
+        'Days are UTC. Requests deleted by retention no longer count. upstream_images and upstream_cost_usd add up what hosted providers made and charged (the cost where the provider reports one).',
       tags: ['account'],
       querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30 })) }),
       response: {
         200: Type.Object({
           days: Type.Array(
-            Type.Object({ day: Type.String(), requests: Type.Integer(), completed: Type.Integer(), output_megapixels: Type.Number(), compute_seconds: Type.Number() }),
+            Type.Object({
+              day: Type.String(),
+              requests: Type.Integer(),
+              completed: Type.Integer(),
+              output_megapixels: Type.Number(),
+              compute_seconds: Type.Number(),
+              upstream_images: Type.Integer(),
+              upstream_cost_usd: Type.Number(),
+            }),
           ),
         }),
       },
@@ -93,7 +102,15 @@ export function accountRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const since = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - (days - 1) * 86_400_000;
       const rows = await store.usageByDay(principalOf(request).accountId, since);
       return {
-        days: rows.map((d) => ({ day: d.day, requests: d.requests, completed: d.completed, output_megapixels: d.outputMegapixels, compute_seconds: d.computeSeconds })),
+        days: rows.map((d) => ({
+          day: d.day,
+          requests: d.requests,
+          completed: d.completed,
+          output_megapixels: d.outputMegapixels,
+          compute_seconds: d.computeSeconds,
+          upstream_images: d.upstreamImages,
+          upstream_cost_usd: d.upstreamCostUsd,
+        })),
       };
     },
   });

@@ -137,7 +137,7 @@ export class SqliteRequestStore implements RequestStore {
       ),
       cancel: db.prepare(
         `UPDATE requests SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'in_queue'
-         RETURNING ${RECORD_COLUMNS}`,
+         RETURNING ${RECORD_COLUMNS}, engine_state`,
       ),
       claim: db.prepare(
         `UPDATE requests
@@ -200,7 +200,9 @@ export class SqliteRequestStore implements RequestStore {
                 count(*) AS requests,
                 sum(status = 'completed') AS completed,
                 coalesce(sum((SELECT sum(json_extract(f.value, '$.width') * json_extract(f.value, '$.height')) FROM json_each(r.result, '$.files') f)), 0) / 1e6 AS mp,
-                coalesce(sum(CASE WHEN started_at IS NOT NULL AND finished_at IS NOT NULL AND status IN ('completed', 'failed') THEN finished_at - started_at END), 0) / 1000.0 AS compute
+                coalesce(sum(CASE WHEN started_at IS NOT NULL AND finished_at IS NOT NULL AND status IN ('completed', 'failed') THEN finished_at - started_at END), 0) / 1000.0 AS compute,
+                coalesce(sum(json_extract(r.result, '$.usage.images')), 0) AS upstream_images,
+                coalesce(sum(json_extract(r.result, '$.usage.cost_usd')), 0) AS upstream_cost
          FROM requests r WHERE account_id = ? AND created_at >= ? GROUP BY day ORDER BY day`,
       ),
     };
@@ -282,7 +284,7 @@ export class SqliteRequestStore implements RequestStore {
     const row = this.sql.cancel.get(now, id) as Row | undefined;
     if (row) {
       this.forget();
-      return { outcome: 'cancelled', record: toRecord(row) };
+      return { outcome: 'cancelled', record: toRecord(row), engineState: row.engine_state ? (JSON.parse(row.engine_state) as EngineCheckpoint) : null };
     }
     const current = await this.get(id);
     if (!current) return { outcome: 'not_found' };
@@ -410,13 +412,23 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async usageByDay(accountId: string, since: number): Promise<UsageDay[]> {
-    const rows = this.sql.usage.all(accountId, since) as { day: string; requests: number; completed: number; mp: number; compute: number }[];
+    const rows = this.sql.usage.all(accountId, since) as {
+      day: string;
+      requests: number;
+      completed: number;
+      mp: number;
+      compute: number;
+      upstream_images: number;
+      upstream_cost: number;
+    }[];
     return rows.map((r) => ({
       day: r.day,
       requests: r.requests,
       completed: r.completed,
       outputMegapixels: Math.round(r.mp * 100) / 100,
       computeSeconds: Math.round(r.compute * 100) / 100,
+      upstreamImages: r.upstream_images,
+      upstreamCostUsd: Math.round(r.upstream_cost * 1e6) / 1e6,
     }));
   }
 
