@@ -180,11 +180,13 @@ class ImageStream {
     if (!output) return;
     const index = this.announced++;
     const download = deliverOne(output, index, this.request, PROVIDER, this.deps, this.signal);
-    // Awaited in settle(); until then a failure must not count as unhandled.
-    download.catch(() => undefined);
     this.downloads.push(download);
-    // How many images will come is Ark's choice: each one moves the bar, never to the end.
-    void download.then(() => this.ctx.progress(Math.min(0.9, 0.2 + 0.1 * ++this.delivered)));
+    // How many images will come is Ark's choice: each one moves the bar, never to the end. A
+    // failure is awaited in settle(); until then it must not count as unhandled.
+    download.then(
+      () => this.ctx.progress(Math.min(0.9, 0.2 + 0.1 * ++this.delivered)),
+      () => undefined,
+    );
   }
 
   private failed(data: unknown): void {
