@@ -131,7 +131,11 @@ class FalProtocol implements JobProtocol<FalHandle> {
   }
 
   async cancel(handle: FalHandle): Promise<void> {
-    const answer = await this.client.call({ method: 'PUT', url: handle.cancelUrl, idempotent: true, what: 'the cancel' }, this.call);
+    const answer = await this.client.call(
+      { method: 'PUT', url: handle.cancelUrl, idempotent: true, what: 'the cancel' },
+      // Asked after the run's own signal aborted (its timeout): the cancel gets a deadline of its own.
+      { ...this.call, signal: AbortSignal.timeout(10_000) },
+    );
     this.call.log.info({ provider: PROVIDER, job: handle.id, outcome: field(answer.body, 'status') ?? answer.status }, 'upstream job cancel asked');
   }
 

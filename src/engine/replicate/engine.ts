@@ -133,7 +133,11 @@ class ReplicateProtocol implements JobProtocol<ReplicateHandle> {
   }
 
   async cancel(handle: ReplicateHandle): Promise<void> {
-    const answer = await this.client.call({ method: 'POST', url: handle.cancelUrl, idempotent: true, what: 'the cancel' }, this.call);
+    const answer = await this.client.call(
+      { method: 'POST', url: handle.cancelUrl, idempotent: true, what: 'the cancel' },
+      // Asked after the run's own signal aborted (its timeout): the cancel gets a deadline of its own.
+      { ...this.call, signal: AbortSignal.timeout(10_000) },
+    );
     this.call.log.info({ provider: PROVIDER, job: handle.id, outcome: field(answer.body, 'status') ?? answer.status }, 'upstream job cancel asked');
   }
 

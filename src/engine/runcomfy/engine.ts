@@ -122,7 +122,11 @@ class RunComfyProtocol implements JobProtocol<RunComfyHandle> {
   }
 
   async cancel(handle: RunComfyHandle): Promise<void> {
-    const answer = await this.client.call({ method: 'POST', url: handle.cancelUrl, idempotent: true, what: 'the cancel' }, this.call);
+    const answer = await this.client.call(
+      { method: 'POST', url: handle.cancelUrl, idempotent: true, what: 'the cancel' },
+      // Asked after the run's own signal aborted (its timeout): the cancel gets a deadline of its own.
+      { ...this.call, signal: AbortSignal.timeout(10_000) },
+    );
     this.call.log.info({ provider: TYPE, job: handle.id, outcome: field(answer.body, 'status') ?? field(answer.body, 'outcome') ?? answer.status }, 'upstream job cancel asked');
   }
 
