@@ -25,6 +25,8 @@ export async function startReplicateFake(options: { token?: string } = {}) {
   const failures: CannedFailure[] = [];
   const creates: { model: string; input: any; prefer: string | undefined }[] = [];
   const cancels: string[] = [];
+  /** GETs of a prediction: its id reached the client, which now follows it. */
+  let gets = 0;
   const gate = new Gate();
   let n = 0;
 
@@ -65,6 +67,7 @@ export async function startReplicateFake(options: { token?: string } = {}) {
       if (!final(p)) p.status = 'canceled';
       return send(res, 200, view(p));
     }
+    gets++;
     await step(p);
     return send(res, 200, view(p));
   });
@@ -127,7 +130,7 @@ export async function startReplicateFake(options: { token?: string } = {}) {
     return invalid;
   }
 
-  return { url: `${server.url}/v1`, token, predictions, creates, cancels, failures, gate, outputs, close: server.close };
+  return { url: `${server.url}/v1`, token, gets: () => gets, predictions, creates, cancels, failures, gate, outputs, close: server.close };
 }
 
 /** What the fake makes for "4K" at a ratio: 4096 on the long side. */
