@@ -12,7 +12,7 @@ import { startArkFake } from '../../fakes/ark/server.js';
 import { startFalFake } from '../../fakes/fal/server.js';
 import { startJimengFake } from '../../fakes/jimeng/server.js';
 import { startReplicateFake } from '../../fakes/replicate/server.js';
-import { MODEL, TWO_REFERENCES } from './helpers.js';
+import { MODEL, TWO_REFERENCES, until } from './helpers.js';
 
 const KEY = 'restart-test-key';
 
@@ -62,15 +62,6 @@ const cases: Case[] = [
   },
 ];
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a worker killed while the provider works', () => {
   let serve: ServeProcess | undefined;
@@ -106,7 +97,7 @@ describe('a worker killed while the provider works', () => {
         serve = await startServe(args, env);
         const url = serve.url;
         fake.gate.release();
-        const result = await until(async () => (await api(url, `/v1/requests/${id}/result`)).json(), (r: { status: string }) => ['completed', 'failed'].includes(r.status), 60_000);
+        const result = await until(async () => (await api(url, `/v1/requests/${id}/result`)).json(), (r: { status: string; error?: any }) => ['completed', 'failed'].includes(r.status), 60_000);
         if (c.type === 'ark') {
           expect(result.error.code).toBe('upstream_outcome_unknown');
           expect(result.error.message).toMatch(/^Ark was called for this request by a worker that stopped before Ark answered/);

@@ -9,17 +9,8 @@ import type { Engine } from '../../../src/engine/types.js';
 import { GatedEngine } from '../../helpers/engines.js';
 import { tempDir } from '../../helpers/paths.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
-import { downUrl, expectNoUpstreamLinks, outputSizes, QUICK, routedTo, submitAndWait, TWO_REFERENCES } from './helpers.js';
+import { downUrl, expectNoUpstreamLinks, outputSizes, QUICK, routedTo, submitAndWait, TWO_REFERENCES, until } from './helpers.js';
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('runcomfy engine (retouch in front of retouch)', () => {
   const servers: TestServer[] = [];
