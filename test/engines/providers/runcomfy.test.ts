@@ -3,6 +3,7 @@
  * which speaks the hosted Model API's contract exactly (submit, status, result, cancel, its error
  * envelope and 429001 with Retry-After).
  */
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineRequestError } from '../../../src/engine/errors.js';
 import type { Engine } from '../../../src/engine/types.js';
@@ -12,13 +13,25 @@ import { startServer, type TestServer } from '../../helpers/server.js';
 import { downUrl, expectNoUpstreamLinks, outputSizes, QUICK, routedTo, submitAndWait, TWO_REFERENCES, until } from './helpers.js';
 
 
+/**
+ * The upstream retouch's engine: a picture of the requested size, made at once. The upstream is
+ * the provider here, and what it draws is not under test; its contract is.
+ */
+const quick: Engine = {
+  name: 'builtin',
+  async run(request) {
+    const data = await sharp({ create: { width: request.width, height: request.height, channels: 3, background: '#3a6' } }).jpeg().toBuffer();
+    return { images: [{ data, format: 'jpeg', width: request.width, height: request.height }], edits: [], warnings: [] };
+  },
+};
+
 describe('runcomfy engine (retouch in front of retouch)', () => {
   const servers: TestServer[] = [];
   afterEach(async () => {
     for (const s of servers.splice(0).reverse()) await s.close();
   });
   async function pair(upstream: { engine?: Engine; settings?: Record<string, string> } = {}, front: { dataDir?: string; worker?: boolean } = {}) {
-    const back = await startServer({ engine: upstream.engine, settings: upstream.settings as never });
+    const back = await startServer({ engine: upstream.engine ?? quick, settings: upstream.settings as never });
     servers.push(back);
     process.env.RUNCOMFY_TEST_KEY = back.key;
     const server = await startServer({ ...front, configure: routedTo('runcomfy', { base_url: back.url, api_key_env: 'RUNCOMFY_TEST_KEY' }) });
