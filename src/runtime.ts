@@ -25,7 +25,7 @@ import { startMetricsServer } from './metrics/server.js';
 import { MODELS } from './models/catalogue.js';
 import { dreaminaEdit } from './models/dreamina-4-0-edit.js';
 import type { ModelDefinition } from './models/types.js';
-import type { RequestStore } from './requests/types.js';
+import type { EngineCheckpoint, RequestStore } from './requests/types.js';
 import { LocalStorage } from './storage/local/storage.js';
 import { surfaceWebhookFormats } from './api/surfaces/index.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
@@ -93,6 +93,22 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     engines: () => runtime.engines?.states() ?? {},
   });
   const runtime: Runtime = { config, log, db, store, keys, storage, metrics, close: async () => undefined };
+  const engineDeps = () => ({
+    log,
+    baseDir: config.configFile ? path.dirname(config.configFile) : process.cwd(),
+    env: process.env,
+    allowPrivateUrls: config.allowPrivateUrls,
+    dialHooks: overrides.dialHooks,
+    storage,
+  });
+  // A node without the worker role builds the engines only when a cancel must reach a provider.
+  let cancelRouter: Promise<EngineRouter> | undefined;
+  const cancelUpstream = (requestId: string, checkpoint: EngineCheckpoint) => {
+    cancelRouter ??= runtime.engines ? Promise.resolve(runtime.engines) : createEngines(config, engineDeps(), overrides.engines);
+    void cancelRouter
+      .then((router) => router.cancelUpstream(checkpoint, log.child({ request_id: requestId })))
+      .catch((err) => log.warn({ err, request_id: requestId }, 'could not cancel the upstream job of a cancelled request'));
+  };
 
   if (roles.worker) {
     // libvips defaults to one thread on glibc; an engine run should use the cores it is given.
@@ -101,21 +117,10 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
       const key = storage.keyOfSignedUrl(url, Date.now());
       return key ? storage.read(key) : undefined;
     };
-    const engines = await createEngines(
-      config,
-      {
-        log,
-        baseDir: config.configFile ? path.dirname(config.configFile) : process.cwd(),
-        env: process.env,
-        allowPrivateUrls: config.allowPrivateUrls,
-        dialHooks: overrides.dialHooks,
-      },
-      { ...(overrides.engine && { builtin: overrides.engine }), ...overrides.engines },
-      {
-        failed: (engine, kind) => metrics.engineFailures.inc({ engine, kind }),
-        passedOn: (engine) => metrics.fallbacks.inc({ engine }),
-      },
-    );
+    const engines = await createEngines(config, engineDeps(), { ...(overrides.engine && { builtin: overrides.engine }), ...overrides.engines }, {
+      failed: (engine, kind) => metrics.engineFailures.inc({ engine, kind }),
+      passedOn: (engine) => metrics.fallbacks.inc({ engine }),
+    });
     runtime.engines = engines;
     await engines.warmUp();
     runtime.worker = new Worker(
@@ -172,6 +177,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         uploadPolicy: inputPolicyFor(config)(dreaminaEdit),
         metrics,
         onEnqueued: () => runtime.worker?.wake(),
+        onCancelledUpstream: cancelUpstream,
         workersAlive: async () => (await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).length > 0,
         engineStates: async () =>
           runtime.engines?.states() ??

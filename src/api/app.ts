@@ -3,6 +3,7 @@
  * listen on a port of their choice.
  */
 import crypto from 'node:crypto';
+import http from 'node:http';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -10,6 +11,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifySchemaCompile
 import type { Logger } from 'pino';
 import { schemaValidator } from './validation.js';
 import type { ApiDeps } from './context.js';
+import { withFastStatus } from './fast-status.js';
 import { requireApiKey } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { fileRoutes } from './routes/files.js';
@@ -64,6 +66,8 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     requestIdHeader: false,
     // One access line per request (the onResponse hook below) instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'req_id', disableRequestLogging: true }),
+    // Ordinary status polls are answered before Fastify's routing and hooks (fast-status.ts).
+    serverFactory: (handler) => http.createServer(withFastStatus(handler, deps, options.logger, nextRequestId)),
   });
 
   app.setValidatorCompiler(requestValidators());
@@ -72,10 +76,10 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     reply.header('x-request-id', request.id);
     done();
   });
-  const http = deps.metrics?.http;
+  const httpDurations = deps.metrics?.http;
   app.addHook('onResponse', (request, reply, done) => {
     // The route's template, never the path: ids must not become label values.
-    http?.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode }, reply.elapsedTime / 1000);
+    httpDurations?.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode }, reply.elapsedTime / 1000);
     // Polls are most of the traffic and say little: successful reads log at debug, the rest at info.
     const level = reply.statusCode < 400 && (request.method === 'GET' || request.method === 'HEAD') ? 'debug' : 'info';
     if (options.logger.isLevelEnabled(level)) {
