@@ -27,6 +27,7 @@ import { dreaminaEdit } from './models/dreamina-4-0-edit.js';
 import type { ModelDefinition } from './models/types.js';
 import type { EngineCheckpoint, RequestStore } from './requests/types.js';
 import { LocalStorage } from './storage/local/storage.js';
+import { surfaceWebhookFormats } from './api/surfaces/index.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { Maintenance } from './worker/maintenance.js';
 import { HEARTBEAT_MS, Worker } from './worker/worker.js';
@@ -146,6 +147,8 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         // Webhooks obey the address rule of image URLs, but not the image host allow-list.
         policy: { ...defaultInputPolicy(), allowPrivateUrls: config.allowPrivateUrls, allowedHosts: null },
         hooks: overrides.dialHooks ?? { lookup: systemLookup, addressRule: forbiddenRange },
+        // Requests made through Replicate's or fal's surface are announced as those providers do.
+        formatFor: surfaceWebhookFormats(config, storage),
       },
       {
         retryForMs: config.webhookRetryFor,

@@ -7,10 +7,9 @@ import http from 'node:http';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { Ajv } from 'ajv';
 import Fastify, { LogController, type FastifyInstance, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
-import { imageUriProblem, webhookUrlProblem } from './validation.js';
+import { schemaValidator } from './validation.js';
 import type { ApiDeps } from './context.js';
 import { withFastStatus } from './fast-status.js';
 import { requireApiKey } from './plugins/auth.js';
@@ -25,6 +24,7 @@ import { accountRoutes } from './routes/account.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { requestRoutes } from './routes/requests.js';
 import { playgroundRoutes } from './routes/playground.js';
+import { FAL_CLIENT_HEADERS, registerSurfaces } from './surfaces/index.js';
 import { ErrorEnvelope } from '../contract/schemas.js';
 
 const VERSION = '0.1.0';
@@ -52,24 +52,8 @@ export interface AppOptions {
  * dropped). Query strings, paths and headers are text by nature, so they are coerced.
  */
 function requestValidators(): FastifySchemaCompiler<unknown> {
-  const make = (part: 'body' | 'text') => {
-    const ajv = new Ajv({
-      coerceTypes: part === 'text' ? 'array' : false,
-      useDefaults: true,
-      removeAdditional: part === 'body' ? 'all' : false,
-      // One detail entry per broken rule, with the offending value at hand for its message.
-      allErrors: true,
-      verbose: true,
-      strict: false,
-    });
-    ajv.addFormat('image_uri', (value: string) => imageUriProblem(value) === undefined);
-    ajv.addFormat('webhook_uri', (value: string) => webhookUrlProblem(value) === undefined);
-    // The seed's `validations` list documents the image rules, which the fetcher enforces.
-    ajv.addKeyword({ keyword: 'validations', schemaType: 'array' });
-    return ajv;
-  };
-  const body = make('body');
-  const text = make('text');
+  const body = schemaValidator('body');
+  const text = schemaValidator('text');
   return ({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
 }
 
@@ -118,9 +102,10 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     // Only the listed origins: an API key in a browser page is the page owner's choice to make.
     await app.register(cors, {
       origin: deps.config.corsOrigins,
-      methods: ['GET', 'POST', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id'],
-      exposedHeaders: ['x-request-id', 'retry-after', 'preference-applied', 'idempotent-replayed'],
+      // PUT and the x-fal-* headers: fal's client in a browser (its proxyUrl, its uploads, cancel).
+      methods: ['GET', 'POST', 'DELETE', 'PUT'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id', ...FAL_CLIENT_HEADERS],
+      exposedHeaders: ['x-request-id', 'retry-after', 'preference-applied', 'idempotent-replayed', 'x-fal-request-id'],
       maxAge: 600,
     });
   }
@@ -166,6 +151,8 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     libraryRoutes(v1, deps);
     accountRoutes(v1, deps);
   });
+  // Replicate's, fal's and OpenAI's APIs over the same requests (docs/surfaces.md).
+  await registerSurfaces(app, deps, { keepAliveMs: options.streamKeepAliveMs });
 
   return app;
 }

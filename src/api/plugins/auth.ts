@@ -12,18 +12,25 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
+/**
+ * The principal behind an Authorization header sent with one of `schemes` ("Bearer", and the other
+ * APIs' "Key" and "Token"), or why there is none, in words that name the expected header.
+ */
+export function authenticate(keys: KeyStore, header: string | undefined, schemes: readonly string[] = ['Bearer']): Principal | UnauthorizedError {
+  const expected = schemes.map((s) => `"${s} <key>"`).join(' or ');
+  if (!header) return new UnauthorizedError(`Missing API key: send the header "Authorization: ${schemes[0]} <key>".`);
+  const m = /^(\S+)\s+(\S+)\s*$/.exec(header);
+  const token = m && schemes.some((s) => s.toLowerCase() === m[1]!.toLowerCase()) ? m[2] : undefined;
+  if (!token) return new UnauthorizedError(`Malformed Authorization header: expected ${expected}.`);
+  return keys.authenticate(token) ?? new UnauthorizedError('Invalid or revoked API key.');
+}
 
 export function requireApiKey(app: FastifyInstance, keys: KeyStore): void {
   app.decorateRequest('principal', null);
   // A callback hook, not an async one: this runs on every call and needs no promise.
   app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
-    const header = request.headers.authorization;
-    if (!header) return done(new UnauthorizedError('Missing API key: send the header "Authorization: Bearer <key>".'));
-    const token = BEARER.exec(header)?.[1];
-    if (!token) return done(new UnauthorizedError('Malformed Authorization header: expected "Bearer <key>".'));
-    const principal = keys.authenticate(token);
-    if (!principal) return done(new UnauthorizedError('Invalid or revoked API key.'));
+    const principal = authenticate(keys, request.headers.authorization);
+    if (principal instanceof UnauthorizedError) return done(principal);
     request.principal = principal;
     done();
   });
