@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { Type, type TProperties } from 'typebox';
 import type { DialHooks } from '../inputs/dial.js';
 import { DURATION_PATTERN } from '../units.js';
+import { comfyui } from './comfyui/definition.js';
 import type { Engine } from './types.js';
 
 /** What every engine type is given when it is built. */
@@ -65,4 +66,5 @@ const builtin: EngineTypeDefinition = {
 
 export const ENGINE_TYPES: Readonly<Record<string, EngineTypeDefinition>> = {
   builtin,
+  comfyui,
 };
