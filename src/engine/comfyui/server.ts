@@ -71,7 +71,8 @@ export class ComfyServer {
   /** Opens the socket and runs the first probe; never throws (a server that is down is reported, not fatal). */
   async start(): Promise<void> {
     this.socket.start();
-    await Promise.all([this.probe(), this.socket.waitOpen(PROBE_TIMEOUT_MS)]);
+    await this.probe();
+    if (this.up) await this.socket.waitOpen(PROBE_TIMEOUT_MS);
   }
 
   close(): void {

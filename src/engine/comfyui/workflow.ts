@@ -128,7 +128,8 @@ export function loadWorkflow(spec: string, baseDir: string): Workflow {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') throw new WorkflowError([`the file ${file} cannot be read (${code ?? 'error'})`]);
     const shipped = shippedWorkflows();
-    const near = closest(spec, shipped);
+    const base = path.basename(spec, '.json');
+    const near = closest(base, shipped) ?? shipped.find((s) => s.startsWith(base) || base.startsWith(s));
     throw new WorkflowError([
       `no file at ${file}` +
         (near ? `; did you mean the shipped workflow "${near}"?` : ` (shipped workflows, usable by name: ${shipped.join(', ') || 'none'})`),
