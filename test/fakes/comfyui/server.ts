@@ -460,7 +460,7 @@ export class FakeComfyUI extends EventEmitter {
       states[id] = { value: 0, max: 1, state: 'running', node_id: id, prompt_id: promptId, display_node_id: id, parent_node_id: null, real_node_id: id };
       progressState();
       running.lastNode = id;
-      this.send('executing', { node: id, display_node: id, prompt_id: promptId }, sid);
+      if (sid !== undefined) this.send('executing', { node: id, display_node: id, prompt_id: promptId }, sid);
       // Interrupts are noticed between nodes (before_node_execution), never inside one.
       if (running.interrupted) {
         add('execution_interrupted', { prompt_id: promptId, node_id: id, node_type: cls.name, executed: [...ran].reverse(), timestamp: now() }, true);
