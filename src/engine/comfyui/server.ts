@@ -87,8 +87,8 @@ export class ComfyServer {
   /** Why it is not usable, in plain words. */
   get reason(): string | undefined {
     if (!this.probed) return `${this.label} has not been checked yet`;
-    if (!this.up) return `${this.label} does not answer`;
     if (this.problem) return this.problem;
+    if (!this.up) return `${this.label} does not answer`;
     if (!this.socket.open) return `${this.label}'s websocket is not connected`;
     return undefined;
   }
@@ -152,7 +152,7 @@ export class ComfyServer {
         this.log.warn({ server: this.index + 1, reason: (err as Error).message }, 'ComfyUI does not answer');
       }
       this.up = false;
-      this.problem = err instanceof ComfyHttpError ? `${this.label} answered ${err.status} to ${err.route}` : undefined;
+      this.problem = err instanceof ComfyHttpError ? `${this.label} answered ${err.status} to ${err.route}${[401, 403].includes(err.status) ? "; check the engine's headers" : ''}` : undefined;
     } finally {
       this.probed = true;
     }

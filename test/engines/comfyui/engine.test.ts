@@ -274,4 +274,12 @@ describe('ComfyUI engine through the server', () => {
     expect(sent['5']!.inputs!.blend_factor).toBe(0.3);
     expect(sent['6']!.inputs!.amount).toBe(3);
   });
+
+  it('sends the configured headers to a proxy in front of ComfyUI, on every call and the websocket', async () => {
+    const comfy = await fake({ proxyHeader: { name: 'Authorization', value: 'Bearer proxy-token' } });
+    server = await startServer({ configure: viaComfy({ gpu: comfy, bare: comfy }, ['gpu'], { gpu: { options: { headers: { Authorization: 'Bearer proxy-token' } } } }) });
+    expect((await readyz()).engines.bare).toMatchObject({ ready: false, reason: "ComfyUI answered 401 to system_stats; check the engine's headers" });
+    expect(await server.waitForResult(await submit())).toMatchObject({ status: 'completed', engine: 'gpu' });
+    expect(server.logs.join('\n')).not.toContain('proxy-token');
+  });
 });

@@ -33,6 +33,8 @@ export interface FakeComfyOptions {
   failures?: Record<string, { type: string; message: string }>;
   /** Where input/, output/ and temp/ live; a fresh temporary folder by default. */
   dir?: string;
+  /** Stands behind a proxy that answers 401 unless this header has this value (HTTP and websocket alike). */
+  proxyHeader?: { name: string; value: string };
 }
 
 /** [number, prompt_id, prompt, extra_data, outputs_to_execute], as /queue and /history show it. */
@@ -69,6 +71,7 @@ export class FakeComfyUI extends EventEmitter {
   readonly without: Set<string>;
   slow: Record<string, number>;
   failures: Record<string, { type: string; message: string }>;
+  readonly proxyHeader: { name: string; value: string } | undefined;
   /** Every accepted POST /prompt, over all lives. */
   readonly received: { promptId: string; clientId: string | undefined; graph: Graph }[] = [];
   /** Every HTTP request: method, path (without /api) and JSON body when there was one. */
@@ -94,6 +97,7 @@ export class FakeComfyUI extends EventEmitter {
     this.without = new Set(options.without ?? []);
     this.slow = options.slow ?? {};
     this.failures = options.failures ?? {};
+    this.proxyHeader = options.proxyHeader;
     this.port = options.port ?? 0;
   }
 
@@ -178,6 +182,7 @@ export class FakeComfyUI extends EventEmitter {
     const url = new URL(req.url ?? '/', 'http://fake');
     // Every route is also mounted under /api (server.py add_routes).
     const route = url.pathname.startsWith('/api/') ? url.pathname.slice(4) : url.pathname;
+    if (!this.proxyLetsIn(req)) return void res.writeHead(401).end();
     if (!originAllowed(req)) return void res.writeHead(403).end();
     const raw = await readBody(req);
     const isJson = raw.length > 0 && !(req.headers['content-type'] ?? '').startsWith('multipart/');
@@ -345,6 +350,7 @@ export class FakeComfyUI extends EventEmitter {
   private upgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (url.pathname !== '/ws' && url.pathname !== '/api/ws') return void socket.destroy();
+    if (!this.proxyLetsIn(req)) return void socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
     if (!originAllowed(req)) return void socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Reconnecting with the same clientId replaces the old socket; without one, a random hex sid.
@@ -367,6 +373,10 @@ export class FakeComfyUI extends EventEmitter {
       // On reconnect, the client whose prompt runs is told the current node (no prompt_id in it).
       if (running && running.item[3].client_id === sid && running.lastNode) this.send('executing', { node: running.lastNode }, sid);
     });
+  }
+
+  private proxyLetsIn(req: http.IncomingMessage): boolean {
+    return !this.proxyHeader || req.headers[this.proxyHeader.name.toLowerCase()] === this.proxyHeader.value;
   }
 
   private send(type: string, data: unknown, sid?: string): void {
