@@ -154,6 +154,7 @@ export class ComfyUIEngine implements Engine {
 
   private async runOn(server: ComfyServer, request: EditRequest, plan: Plan, ctx: EngineContext): Promise<EngineResult> {
     server.active++;
+    const started = performance.now();
     try {
       ctx.progress(0);
       // Events are sent only to sockets open when they happen: the socket comes first.
@@ -190,7 +191,7 @@ export class ComfyUIEngine implements Engine {
         if (answer.status === 200) this.stop(server, promptId, ctx.log);
         throw new EngineUnavailableError(describeRefusal(server.label, answer, built.graph));
       }
-      ctx.log.info({ prompt_id: promptId, server: server.index + 1 }, 'prompt queued in ComfyUI');
+      ctx.log.info({ prompt_id: promptId, server: server.index + 1, ms: Math.round(performance.now() - started) }, 'prompt queued in ComfyUI');
       return await this.finish(server, promptId, built, request, plan, ctx, false);
     } finally {
       server.active--;
@@ -241,9 +242,12 @@ export class ComfyUIEngine implements Engine {
       throw err;
     }
     const end = entry.status.messages.at(-1);
+    ctx.log.debug({ prompt_id: promptId, status: entry.status.status_str, event: end?.[0] }, 'prompt ended in ComfyUI');
     if (entry.status.status_str === 'success') {
       const outputs = built?.outputs ?? Object.keys(entry.outputs).sort(byNodeId);
+      const collecting = performance.now();
       const collected = await collectOutputs(server, entry, outputs, { width: request.width, height: request.height, count: plan.asked }, ctx.signal);
+      ctx.log.debug({ prompt_id: promptId, images: collected.images.length, ms: Math.round(performance.now() - collecting) }, 'outputs downloaded from ComfyUI');
       ctx.progress(1);
       return { images: collected.images, edits: [], warnings: [...plan.warnings, ...collected.warnings] };
     }

@@ -14,8 +14,9 @@ const { values } = parseArgs({
 });
 const fake = new FakeComfyUI({ port: Number(values.port), slow: { '*': Number(values.slow) }, ...(values.dir && { dir: values.dir }) });
 await fake.start();
-fake.on('started', (id: string) => console.log(`running ${id}`));
-fake.on('finished', (id: string, outcome: string) => console.log(`finished ${id}: ${outcome}`));
+const at = () => new Date().toISOString();
+fake.on('started', (id: string) => console.log(`${at()} running ${id}`));
+fake.on('finished', (id: string, outcome: string) => console.log(`${at()} finished ${id}: ${outcome}`));
 // The line a script waits for (the bench reads the URL from it).
 console.log(JSON.stringify({ fake_comfyui: fake.url, files: fake.env.outputDir }));
 const stop = () => void fake.close().then(() => process.exit(0));
