@@ -25,14 +25,13 @@ import { buildGraph, byNodeId, MissingReferenceError, type BuiltGraph, type Grap
 import { describeExecutionError, describeRefusal, isOutOfMemory, type ExecutionError } from './messages.js';
 import { collectOutputs } from './outputs.js';
 import { ComfyPool } from './pool.js';
-import { ComfyServer } from './server.js';
+import { ComfyServer, SOCKET_GRACE_MS } from './server.js';
 import type { ComfySettings } from './settings.js';
 import type { Workflow } from './workflow.js';
 
 /** Where references are uploaded and outputs saved, under ComfyUI's input/ and output/. */
 const FOLDER = 'retouch';
-/** How long a run may wait for the server's websocket before trying another server. */
-const SOCKET_WAIT_MS = 5_000;
+
 /** How long a running prompt's server may stay unreachable before the run counts as lost. */
 const LOST_AFTER_MS = 30_000;
 /** How long stopping a prompt may take (both calls), and how long its end is confirmed. */
@@ -158,7 +157,7 @@ export class ComfyUIEngine implements Engine {
     try {
       ctx.progress(0);
       // Events are sent only to sockets open when they happen: the socket comes first.
-      if (!(await server.waitSocket(SOCKET_WAIT_MS, ctx.signal))) {
+      if (!(await server.waitSocket(SOCKET_GRACE_MS, ctx.signal))) {
         ctx.signal.throwIfAborted();
         throw new NotQueued(`${server.label}'s websocket did not connect`);
       }
@@ -216,7 +215,11 @@ export class ComfyUIEngine implements Engine {
         ctx.log.info({ prompt_id: saved.prompt_id, reason: err.message }, 'the earlier prompt did not finish; queueing afresh');
         return undefined;
       }
-      if (err instanceof ComfyUnreachableError) throw new EngineUnavailableError(`${server.label} does not answer`, { cause: err });
+      if (err instanceof ComfyUnreachableError) {
+        // The request goes to another engine: should that prompt still be alive there, it must not run.
+        this.stop(server, saved.prompt_id, ctx.log);
+        throw new EngineUnavailableError(`${server.label} does not answer`, { cause: err });
+      }
       throw err;
     } finally {
       server.active--;

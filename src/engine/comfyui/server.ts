@@ -13,6 +13,11 @@ import type { Workflow } from './workflow.js';
 
 /** How long each probe call may take: a probe must not hold up startup or readiness for long. */
 const PROBE_TIMEOUT_MS = 5_000;
+/**
+ * A socket that just dropped is usually back within a second: a server stays usable that long (a
+ * run waits for the socket before queueing), so that a blip sends no request to the next engine.
+ */
+export const SOCKET_GRACE_MS = 5_000;
 
 export interface PromptWatcher {
   /** A websocket event about this prompt. */
@@ -81,7 +86,7 @@ export class ComfyServer {
 
   /** It answers, its socket is open, and it has what the workflow needs. */
   get usable(): boolean {
-    return this.up && this.socket.open && !this.problem;
+    return this.up && !this.problem && this.socket.downFor < SOCKET_GRACE_MS;
   }
 
   /** Why it is not usable, in plain words. */
@@ -89,7 +94,7 @@ export class ComfyServer {
     if (!this.probed) return `${this.label} has not been checked yet`;
     if (this.problem) return this.problem;
     if (!this.up) return `${this.label} does not answer`;
-    if (!this.socket.open) return `${this.label}'s websocket is not connected`;
+    if (this.socket.downFor >= SOCKET_GRACE_MS) return `${this.label}'s websocket is not connected`;
     return undefined;
   }
 
@@ -102,8 +107,10 @@ export class ComfyServer {
     return this.socket.waitOpen(ms, signal);
   }
 
+  /** A call failed: unusable until a probe, which starts now, says otherwise. */
   markDown(): void {
     this.up = false;
+    void this.probe();
   }
 
   /** The inputs ComfyUI declares optional for a node type (known once a probe has read it). */

@@ -22,6 +22,8 @@ export class ComfySocket {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private opened = false;
+  /** When it last closed (or was first started), for how long it has been down. */
+  private downSince = performance.now();
   private readonly openWaiters = new Set<(open: boolean) => void>();
 
   constructor(
@@ -38,6 +40,11 @@ export class ComfySocket {
 
   get open(): boolean {
     return this.opened;
+  }
+
+  /** Milliseconds since it was last open; 0 while it is. */
+  get downFor(): number {
+    return this.opened ? 0 : performance.now() - this.downSince;
   }
 
   start(): void {
@@ -76,6 +83,7 @@ export class ComfySocket {
       const was = this.opened;
       this.opened = false;
       this.ws = undefined;
+      if (was) this.downSince = performance.now();
       if (was) {
         this.log.warn('ComfyUI websocket closed; reconnecting');
         this.handlers.close();

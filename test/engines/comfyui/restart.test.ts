@@ -12,6 +12,8 @@ import { dataUri, tempDir } from '../../helpers/paths.js';
 import { startServe, type ServeProcess } from '../../helpers/process.js';
 
 const KEY = 'rt_test_comfyui_restart';
+/** Each test starts `retouch serve` twice (a few seconds each on a loaded machine) and waits out a lease. */
+const TWO_STARTS_MS = 90_000;
 const running: ServeProcess[] = [];
 let comfy: FakeComfyUI | undefined;
 afterEach(async () => {
@@ -79,7 +81,7 @@ describe('a retouch process killed while ComfyUI runs its prompt', () => {
     expect(completed).toHaveLength(1);
     const image = await fetch(result.output.image);
     expect(image.status).toBe(200);
-  });
+  }, TWO_STARTS_MS);
 
   it('queues afresh when ComfyUI lost the prompt too', async () => {
     comfy = await new FakeComfyUI({ slow: { '*': 300 } }).start();
@@ -99,5 +101,5 @@ describe('a retouch process killed while ComfyUI runs its prompt', () => {
     expect(prompts).toHaveLength(2);
     expect(prompts[0]).toBe(lost);
     expect(comfy.finished.map((f) => f.promptId)).toEqual([prompts[1]]);
-  });
+  }, TWO_STARTS_MS);
 });
