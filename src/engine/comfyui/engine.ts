@@ -161,20 +161,24 @@ export class ComfyUIEngine implements Engine {
         ctx.signal.throwIfAborted();
         throw new NotQueued(`${server.label}'s websocket did not connect`);
       }
-      const names = await this.upload(server, request, ctx.signal);
-      let built: BuiltGraph;
+      const build = (images: string[]) => buildGraph(this.workflow, { ...plan.values, images }, (c) => server.optionalInputs(c));
       try {
-        built = buildGraph(this.workflow, { ...plan.values, images: names }, (c) => server.optionalInputs(c));
+        // Whether the graph can serve this request's references at all, before anything is uploaded.
+        build(request.images.map(() => ''));
       } catch (err) {
         if (!(err instanceof MissingReferenceError)) throw err;
         // Only this request is concerned: the engine is not cooled down for it.
         throw new EngineUnavailableError(`its ComfyUI workflow needs reference image ${err.image} and the request has ${err.have}`, { cooldown: false });
       }
-      ctx.progress(0.05);
       const promptId = crypto.randomUUID();
-      // Kept before the prompt exists: a worker dying between the two leaves no prompt nobody follows
-      // (the next attempt finds the id unknown and queues afresh).
-      await ctx.checkpoint({ server: server.key, prompt_id: promptId } satisfies Checkpoint);
+      const [names] = await Promise.all([
+        this.upload(server, request, ctx.signal),
+        // Kept before the prompt exists: a worker dying between the two leaves no prompt nobody
+        // follows (the next attempt finds the id unknown and queues afresh).
+        ctx.checkpoint({ server: server.key, prompt_id: promptId } satisfies Checkpoint),
+      ]);
+      const built: BuiltGraph = build(names);
+      ctx.progress(0.05);
       ctx.signal.throwIfAborted();
       let answer: PromptAnswer;
       try {
