@@ -2,6 +2,7 @@
  * The composition root: builds every part from the configuration and wires them together. The
  * commands (serve, api, worker) and the tests start the same runtime with different roles.
  */
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -19,10 +20,12 @@ import { systemLookup, type DialHooks } from './inputs/dial.js';
 import { defaultInputPolicy, validateInputPolicy } from './inputs/policy.js';
 import type { InputPolicy, LocalSourceReader } from './inputs/types.js';
 import { KeyStore } from './keys/store.js';
+import { Metrics } from './metrics/metrics.js';
+import { startMetricsServer } from './metrics/server.js';
 import { MODELS } from './models/catalogue.js';
 import { dreaminaEdit } from './models/dreamina-4-0-edit.js';
 import type { ModelDefinition } from './models/types.js';
-import type { RequestStore } from './requests/types.js';
+import type { EngineCheckpoint, RequestStore } from './requests/types.js';
 import { LocalStorage } from './storage/local/storage.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { Maintenance } from './worker/maintenance.js';
@@ -45,6 +48,9 @@ export interface Runtime {
   maintenance?: Maintenance;
   webhooks?: WebhookDispatcher;
   engines?: EngineRouter;
+  metrics: Metrics;
+  /** Listening when --metrics-port is set. */
+  metricsServer?: http.Server;
   /** Stops taking work, lets running requests finish within the grace period, closes the store. */
   close(): Promise<void>;
 }
@@ -78,7 +84,30 @@ export function inputPolicyFor(config: Config): (model: ModelDefinition) => Inpu
 export async function createRuntime(config: Config, roles: Roles, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const { db, store, keys } = openStores(config);
   const storage = new LocalStorage(config.dataDir, () => config.publicUrl);
-  const runtime: Runtime = { config, log, db, store, keys, storage, close: async () => undefined };
+  const metrics = new Metrics({
+    queue: async () => {
+      const [counts, oldestQueuedAt] = await Promise.all([store.countByStatus(), store.oldestQueuedAt()]);
+      return { queued: counts.in_queue, running: counts.in_progress, oldestQueuedAt };
+    },
+    engines: () => runtime.engines?.states() ?? {},
+  });
+  const runtime: Runtime = { config, log, db, store, keys, storage, metrics, close: async () => undefined };
+  const engineDeps = () => ({
+    log,
+    baseDir: config.configFile ? path.dirname(config.configFile) : process.cwd(),
+    env: process.env,
+    allowPrivateUrls: config.allowPrivateUrls,
+    dialHooks: overrides.dialHooks,
+    storage,
+  });
+  // A node without the worker role builds the engines only when a cancel must reach a provider.
+  let cancelRouter: Promise<EngineRouter> | undefined;
+  const cancelUpstream = (requestId: string, checkpoint: EngineCheckpoint) => {
+    cancelRouter ??= runtime.engines ? Promise.resolve(runtime.engines) : createEngines(config, engineDeps(), overrides.engines);
+    void cancelRouter
+      .then((router) => router.cancelUpstream(checkpoint, log.child({ request_id: requestId })))
+      .catch((err) => log.warn({ err, request_id: requestId }, 'could not cancel the upstream job of a cancelled request'));
+  };
 
   if (roles.worker) {
     // libvips defaults to one thread on glibc; an engine run should use the cores it is given.
@@ -87,17 +116,10 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
       const key = storage.keyOfSignedUrl(url, Date.now());
       return key ? storage.read(key) : undefined;
     };
-    const engines = await createEngines(
-      config,
-      {
-        log,
-        baseDir: config.configFile ? path.dirname(config.configFile) : process.cwd(),
-        env: process.env,
-        allowPrivateUrls: config.allowPrivateUrls,
-        dialHooks: overrides.dialHooks,
-      },
-      { ...(overrides.engine && { builtin: overrides.engine }), ...overrides.engines },
-    );
+    const engines = await createEngines(config, engineDeps(), { ...(overrides.engine && { builtin: overrides.engine }), ...overrides.engines }, {
+      failed: (engine, kind) => metrics.engineFailures.inc({ engine, kind }),
+      passedOn: (engine) => metrics.fallbacks.inc({ engine }),
+    });
     runtime.engines = engines;
     await engines.warmUp();
     runtime.worker = new Worker(
@@ -109,6 +131,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         storage,
         inputPolicy: inputPolicyFor(config),
         localSource,
+        metrics,
         onLostRun: () => void runtime.maintenance?.recoverLeases(Date.now() + 1).catch((err) => log.error({ err }, 'maintenance failed')),
       },
       { concurrency: config.concurrency, leaseMs: config.lease },
@@ -119,6 +142,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         keys,
         storage,
         log,
+        metrics,
         // Webhooks obey the address rule of image URLs, but not the image host allow-list.
         policy: { ...defaultInputPolicy(), allowPrivateUrls: config.allowPrivateUrls, allowedHosts: null },
         hooks: overrides.dialHooks ?? { lookup: systemLookup, addressRule: forbiddenRange },
@@ -135,7 +159,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     );
     runtime.maintenance = new Maintenance(
       { store, storage, log, onRequeued: () => runtime.worker?.wake() },
-      { maxAttempts: config.maxAttempts, uploadTtlMs: config.uploadTtl, leaseCheckMs: Math.max(250, Math.min(5_000, Math.floor(config.lease / 2))) },
+      { maxAttempts: config.maxAttempts, uploadTtlMs: config.uploadTtl, usageRetentionMs: config.usageRetention, leaseCheckMs: Math.max(250, Math.min(5_000, Math.floor(config.lease / 2))) },
     );
   }
 
@@ -148,7 +172,9 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         storage,
         models: MODELS,
         uploadPolicy: inputPolicyFor(config)(dreaminaEdit),
+        metrics,
         onEnqueued: () => runtime.worker?.wake(),
+        onCancelledUpstream: cancelUpstream,
         workersAlive: async () => (await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).length > 0,
         engineStates: async () =>
           runtime.engines?.states() ??
@@ -158,8 +184,11 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     );
   }
 
+  if (config.metricsPort !== undefined) runtime.metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort, log);
+
   runtime.close = async () => {
     await runtime.app?.close();
+    await new Promise((resolve) => (runtime.metricsServer ? runtime.metricsServer.close(resolve) : resolve(undefined)));
     runtime.maintenance?.stop();
     await Promise.all([runtime.worker?.stop(config.shutdownGrace), runtime.webhooks?.stop()]);
     await runtime.engines?.close();

@@ -88,7 +88,10 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     reply.header('x-request-id', request.id);
     done();
   });
+  const http = deps.metrics?.http;
   app.addHook('onResponse', (request, reply, done) => {
+    // The route's template, never the path: ids must not become label values.
+    http?.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode }, reply.elapsedTime / 1000);
     // Polls are most of the traffic and say little: successful reads log at debug, the rest at info.
     const level = reply.statusCode < 400 && (request.method === 'GET' || request.method === 'HEAD') ? 'debug' : 'info';
     if (options.logger.isLevelEnabled(level)) {

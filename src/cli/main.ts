@@ -1,8 +1,10 @@
 import { Command } from 'commander';
+import { registerAccounts } from './accounts.js';
 import { registerConfig } from './config.js';
 import { registerEdit } from './edit.js';
 import { registerKeys } from './keys.js';
 import { registerServe } from './serve.js';
+import { registerUsage } from './usage.js';
 
 export const VERSION = '0.1.0';
 
@@ -14,6 +16,8 @@ export function main(argv: string[]): void {
     .configureHelp({ sortSubcommands: false });
   registerServe(program);
   registerKeys(program);
+  registerAccounts(program);
+  registerUsage(program);
   registerConfig(program);
   registerEdit(program);
   program.parseAsync(argv, { from: 'user' }).catch((err: unknown) => {

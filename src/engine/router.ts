@@ -71,14 +71,45 @@ export interface EngineState extends EngineStatus {
   max_concurrency: number;
 }
 
+/** Told what happened to engines, for metrics; the router itself keeps no counts. */
+export interface RouterObserver {
+  /** An engine did not complete a run: unavailable, timeout, internal, request (the request's fault), lost. */
+  failed(engine: string, kind: 'unavailable' | 'timeout' | 'internal' | 'request' | 'lost'): void;
+  /** An engine could not run a request (it failed or was skipped), which went on to the next one. */
+  passedOn(engine: string): void;
+}
+
+export interface RouterOptions {
+  now?: () => number;
+  observer?: RouterObserver | undefined;
+}
+
 export class EngineRouter {
   private readonly entries = new Map<string, Entry>();
+  private readonly now: () => number;
+  private readonly observer: RouterObserver | undefined;
 
-  constructor(engines: ReadonlyMap<string, RoutedEngine>, private readonly routes: Routes, private readonly now: () => number = Date.now) {
+  constructor(engines: ReadonlyMap<string, RoutedEngine>, private readonly routes: Routes, options: RouterOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.observer = options.observer;
     for (const [name, e] of engines) this.entries.set(name, { ...e, name, slots: new Slots(e.maxConcurrency), coolUntil: 0, coolReason: '' });
     if (!this.entries.has(BUILTIN)) throw new Error('the builtin engine is always defined');
     for (const [model, chain] of routes) {
       for (const name of chain) if (!this.entries.has(name)) throw new Error(`model ${model} names an undefined engine ${name}`);
+    }
+  }
+
+  /**
+   * A request that held an upstream job was cancelled while queued: the engine that made the job
+   * cancels it upstream (best effort), so that nobody pays for outputs no one will collect.
+   */
+  async cancelUpstream(checkpoint: EngineCheckpoint, log: Logger): Promise<void> {
+    const engine = this.entries.get(checkpoint.engine)?.engine;
+    if (!engine?.cancel) return;
+    try {
+      await engine.cancel(checkpoint.state);
+    } catch (err) {
+      log.warn({ err, engine: checkpoint.engine }, 'could not cancel the upstream job of a cancelled request');
     }
   }
 
@@ -141,6 +172,7 @@ export class EngineRouter {
           const skip = this.skipReason(entry);
           if (skip) {
             failures.push({ engine: name, message: skip });
+            if (i < chain.length - 1) this.observer?.passedOn(name);
             continue;
           }
         }
@@ -157,14 +189,20 @@ export class EngineRouter {
             if (err.cooldown) this.coolDown(entry, err.message);
             ctx.log.warn({ engine: name, reason: err.message, fallback: !last }, 'engine could not serve the request');
             failures.push({ engine: name, message: err.message });
+            this.observer?.failed(name, err instanceof EngineTimeoutError ? 'timeout' : 'unavailable');
+            if (!last) this.observer?.passedOn(name);
             continue;
           }
           // The request's own fault, or a lost run: no other engine should try it.
+          if (err instanceof LostRunError) this.observer?.failed(name, 'lost');
+          else if (err instanceof PublicError) this.observer?.failed(name, 'request');
           if (err instanceof PublicError || err instanceof LostRunError || !(err instanceof Error)) throw err;
+          this.observer?.failed(name, 'internal');
           // A bug or an unexpected answer inside one engine should not fail requests another could serve.
           if (last && failures.length === 0) throw err;
           ctx.log.error({ err, engine: name }, 'engine failed with an internal error');
           failures.push({ engine: name, message: 'it failed with an internal error (see the server log)' });
+          if (!last) this.observer?.passedOn(name);
         } finally {
           if (mine) {
             mine.release();
@@ -187,13 +225,14 @@ export class EngineRouter {
       log: ctx.log.child({ engine: entry.name }),
       resume: resuming ? ctx.checkpointed!.state : undefined,
       checkpoint: (state) => ctx.checkpoint({ engine: entry.name, state }),
+      deadline: entry.timeoutMs ? this.now() + entry.timeoutMs : undefined,
     };
     try {
       signal.throwIfAborted();
       return await entry.engine.run(request, engineCtx);
     } catch (err) {
       if (timeout?.aborted && !ctx.signal.aborted) {
-        throw new EngineUnavailableError(`it did not finish within its timeout of ${formatMs(entry.timeoutMs!)}`, { cause: err });
+        throw new EngineTimeoutError(`it did not finish within its timeout of ${formatMs(entry.timeoutMs!)}`, { cause: err });
       }
       throw err;
     }
@@ -233,6 +272,9 @@ export class EngineRouter {
     entry.coolReason = reason;
   }
 }
+
+/** An engine past its `timeout`: unavailable for this request, counted apart. */
+class EngineTimeoutError extends EngineUnavailableError {}
 
 function formatMs(ms: number): string {
   if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000} h`;

@@ -6,7 +6,7 @@
 import type { EngineConfig } from '../config-file/load.js';
 import type { Config } from '../config.js';
 import { ENGINE_TYPES, type EngineBuildDeps } from './registry.js';
-import { BUILTIN, EngineRouter, type RoutedEngine } from './router.js';
+import { BUILTIN, EngineRouter, type RoutedEngine, type RouterObserver } from './router.js';
 import type { Engine } from './types.js';
 
 /** After a failure an engine is skipped this long, unless its `cooldown` says otherwise. */
@@ -17,6 +17,7 @@ export async function createEngines(
   deps: EngineBuildDeps,
   /** Tests put engines of their own in place of configured ones (by name; `builtin` included). */
   replace: Readonly<Record<string, Engine>> = {},
+  observer?: RouterObserver,
 ): Promise<EngineRouter> {
   const engines = new Map<string, RoutedEngine>();
   const defined: Record<string, EngineConfig> = { [BUILTIN]: { type: BUILTIN, options: {} }, ...config.engines };
@@ -31,5 +32,5 @@ export async function createEngines(
       cooldownMs: c.cooldownMs ?? (name === BUILTIN ? 0 : DEFAULT_COOLDOWN_MS),
     });
   }
-  return new EngineRouter(engines, config.routes);
+  return new EngineRouter(engines, config.routes, { observer });
 }

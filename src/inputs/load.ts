@@ -1,7 +1,8 @@
 /**
  * All the sources of one request: each from retouch's own storage, a data URI or the network,
- * checked by the same rules; at most `policy.concurrency` at a time; the first refusal rejects at
- * once and aborts the downloads still running (their own errors are then dropped).
+ * checked by the same rules; at most `policy.concurrency` at a time. A refusal stops what comes
+ * after it and names the first refused source in the client's order: earlier sources still loading
+ * get a short grace to settle (EARLIER_SOURCES_GRACE_MS), later ones are aborted.
  */
 import { PublicError } from '../errors.js';
 import { forbiddenRange, type ForbiddenAddress } from './address.js';
@@ -36,6 +37,12 @@ export interface LoadOptions {
   addressRule?: (address: string) => ForbiddenAddress | null;
 }
 
+/**
+ * When a source is refused, sources before it that are still loading get this long to settle, so
+ * that the error names the first bad image in the order the client gave them, not the fastest.
+ */
+export const EARLIER_SOURCES_GRACE_MS = 2_000;
+
 export async function loadImages(
   urls: string[],
   policy: InputPolicy,
@@ -44,44 +51,60 @@ export async function loadImages(
   const outer = opts.signal;
   if (outer?.aborted) throw outer.reason;
   if (urls.length === 0) return [];
-  const controller = new AbortController();
   const results: SourceImage[] = new Array<SourceImage>(urls.length);
+  const running = new Map<number, AbortController>();
 
   return new Promise<SourceImage[]>((resolve, reject) => {
     let settled = false;
     let next = 0;
-    let running = 0;
-    const onOuterAbort = () => fail(outer?.reason);
+    /** The refused source with the lowest index so far. */
+    let refused: { index: number; err: unknown } | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    const onOuterAbort = () => finish(() => reject(outer?.reason));
     outer?.addEventListener('abort', onOuterAbort, { once: true });
 
-    function settle(): void {
-      settled = true;
-      outer?.removeEventListener('abort', onOuterAbort);
-    }
-    function fail(err: unknown): void {
+    function finish(answer: () => void): void {
       if (settled) return;
-      settle();
-      controller.abort(new Error('another source of this request was refused'));
-      reject(err);
+      settled = true;
+      clearTimeout(grace);
+      outer?.removeEventListener('abort', onOuterAbort);
+      for (const c of running.values()) c.abort(new Error('another source of this request was refused'));
+      answer();
+    }
+    function refuse(index: number, err: unknown): void {
+      if (refused && refused.index < index) return;
+      refused = { index, err };
+      // Later sources no longer matter; earlier ones might be refused too, and would be named first.
+      for (const [i, c] of running) if (i > index) c.abort(new Error('another source of this request was refused'));
+      clearTimeout(grace);
+      grace = setTimeout(() => finish(() => reject(refused!.err)), EARLIER_SOURCES_GRACE_MS);
+    }
+    function check(): void {
+      if (settled) return;
+      if (refused) {
+        const first = refused;
+        if ([...running.keys()].every((i) => i > first.index)) finish(() => reject(first.err));
+      } else if (next >= urls.length && running.size === 0) {
+        finish(() => resolve(results));
+      }
     }
     function pump(): void {
-      while (!settled && running < policy.concurrency && next < urls.length) {
+      while (!settled && running.size < policy.concurrency && next < urls.length && !refused) {
         const index = next++;
-        running++;
+        const controller = new AbortController();
+        running.set(index, controller);
         loadOne(urls[index], index, policy, opts, controller.signal).then(
           (image) => {
-            running--;
+            running.delete(index);
             results[index] = image;
-            if (next >= urls.length && running === 0 && !settled) {
-              settle();
-              resolve(results);
-            } else {
-              pump();
-            }
+            check();
+            pump();
           },
           (err: unknown) => {
-            running--;
-            fail(err);
+            running.delete(index);
+            // A source cut because a later one was refused has nothing to say.
+            if (!controller.signal.aborted || !refused) refuse(index, err);
+            check();
           },
         );
       }
@@ -89,7 +112,6 @@ export async function loadImages(
     pump();
   });
 }
-
 async function loadOne(
   raw: unknown,
   index: number,

@@ -102,6 +102,7 @@ export type DreaminaEditInput = Static<typeof DreaminaEditInput>;
 export const dreaminaEdit: ModelDefinition<DreaminaEditInput> = {
   id: 'bytedance/dreamina-4-0/edit',
   title: 'Dreamina 4.0 Edit',
+  categories: ['image-to-image'],
   summary:
     'Produce 4K edits with structure-aware adjustments, multi-reference fusion, accurate text replacement, and controlled prompt influence.',
   input: DreaminaEditInput,

@@ -16,6 +16,8 @@ export interface ModelDefinition<Input = Record<string, unknown>> {
   id: string;
   title: string;
   summary: string;
+  /** Catalogue categories, as the hosted service files the model ("image-to-image"). */
+  categories: string[];
   /** JSON Schema of the body (TypeBox): validation, types and the OpenAPI document at once. */
   input: TSchema;
   imageRules: ImageRules;

@@ -32,6 +32,8 @@ export interface RequestResult {
   engine?: string;
   /** Figures the engine's upstream reported (tokens, cost), for usage. */
   usage?: Record<string, number | string>;
+  /** For the operator only (an upstream job id, output links): never in a response body. */
+  metadata?: Record<string, unknown>;
 }
 
 /** Why a request failed; `message` is safe to show to its owner. */
@@ -127,7 +129,12 @@ export interface ClaimedRequest extends RequestRecord {
 }
 
 export type CancelOutcome =
-  | { outcome: 'cancelled'; record: RequestRecord }
+  | {
+      outcome: 'cancelled';
+      record: RequestRecord;
+      /** What an earlier attempt's engine left (an upstream job), to be cancelled there too. */
+      engineState?: EngineCheckpoint | null;
+    }
   /** It was cancelled before: answer as the first time did. */
   | { outcome: 'already_cancelled'; record: RequestRecord }
   /** Running or finished: refused, and it stays as it was. */
@@ -163,21 +170,73 @@ export interface RequestPage {
   next: string | null;
 }
 
+/** One account's usage on one UTC day, from the usage ledger (requests count on the day they ended). */
 export interface UsageDay {
   /** YYYY-MM-DD, UTC. */
   day: string;
+  /** Requests that ended that day, whatever their end. */
   requests: number;
   completed: number;
+  failed: number;
+  cancelled: number;
+  images: number;
   outputMegapixels: number;
   computeSeconds: number;
+  /** Completed requests per engine. */
+  engines: Record<string, number>;
+  /** The engines' upstream figures (tokens, cost), summed per name. */
+  upstream: Record<string, number>;
+}
+
+/**
+ * One ended request in the usage ledger. Written in the same transaction as the request's final
+ * status, and kept after retention deletes the request (for `--usage-retention`, a year by default).
+ */
+export interface UsageEntry {
+  requestId: string;
+  accountId: string;
+  modelId: string;
+  status: 'completed' | 'failed' | 'cancelled';
+  createdAt: number;
+  finishedAt: number;
+  images: number;
+  megapixels: number;
+  computeSeconds: number;
+  engine: string | null;
+  upstream: Record<string, number | string> | null;
+}
+
+/**
+ * An account's limits; a field that is absent is not limited. `rpm`: submits per minute;
+ * `concurrent`: requests queued or running at once; `dailyImages`: output images per UTC day.
+ */
+export interface AccountLimits {
+  rpm?: number | undefined;
+  concurrent?: number | undefined;
+  dailyImages?: number | undefined;
+}
+
+/**
+ * What an operator set for one account, over the configuration's defaults: a number is the limit,
+ * `null` lifts it for this account, and an absent field leaves the default in force.
+ */
+export type AccountLimitOverrides = { [K in keyof AccountLimits]?: number | null };
+
+export interface EnqueueLimits {
+  /** Queued requests of all accounts before submits are refused. */
+  maxQueue: number;
+  /** Defaults of every account (the configuration's `limits`), which the store's overrides refine. */
+  account?: AccountLimits | undefined;
 }
 
 export interface RequestStore {
   /**
    * Adds a request at the back of the queue, or returns the earlier one with the same idempotency
-   * key; throws QueueFullError when `maxQueue` are waiting.
+   * key (free: no limit applies to a replay). Throws LimitExceededError when the account is over one
+   * of its limits and QueueFullError when `maxQueue` are waiting; the checks and the insert are one
+   * transaction, so limits hold across processes sharing the store.
    */
-  enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<Enqueued>;
+  enqueue(request: NewRequest, limits: EnqueueLimits): Promise<Enqueued>;
   /** The statuses the request entered after event `afterId` (0 for all), oldest first. */
   eventsSince(id: string, afterId: number): Promise<RequestEvent[]>;
   /** The request with its queue position; undefined when unknown or deleted. */
@@ -189,8 +248,16 @@ export interface RequestStore {
   listByAccount(accountId: string, options: { limit: number; before?: string | undefined }): Promise<RequestPage>;
   /** Deletes a finished request with its history; false when it is unknown or not finished. */
   deleteFinished(id: string): Promise<boolean>;
-  /** Requests, outputs and compute per UTC day since `since`, for one account. */
+  /** Usage per UTC day since `since`, for one account, from the ledger (which outlives retention). */
   usageByDay(accountId: string, since: number): Promise<UsageDay[]>;
+  /** Ledger entries that ended in [since, until), oldest first; `after` is the last request id of the previous page. */
+  usageEntries(filter: { since: number; until?: number | undefined; accountId?: string | undefined; after?: string | undefined; limit: number }): Promise<UsageEntry[]>;
+  /** Drops ledger entries that ended before `cutoff`; returns how many. */
+  deleteUsageBefore(cutoff: number): Promise<number>;
+  /** The operator's overrides of one account's limits. */
+  limitOverrides(accountId: string): Promise<AccountLimitOverrides>;
+  /** Replaces the account's overrides (an empty object puts it back on the defaults). */
+  setLimitOverrides(accountId: string, overrides: AccountLimitOverrides): Promise<void>;
 
   /** Takes the oldest queued request and leases it to `owner` until now + leaseMs. */
   claim(owner: string, leaseMs: number, now: number): Promise<ClaimedRequest | undefined>;
@@ -209,6 +276,8 @@ export interface RequestStore {
   /** Deletes requests past their retention; returns their ids so that their files can go too. */
   deleteExpired(now: number, limit: number): Promise<string[]>;
   countByStatus(): Promise<Record<RequestStatus, number>>;
+  /** When the request at the head of the queue was submitted; null when the queue is empty. */
+  oldestQueuedAt(): Promise<number | null>;
 
   /**
    * Takes up to `limit` deliveries that are due, counting the attempt and holding them for

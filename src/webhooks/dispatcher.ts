@@ -11,6 +11,7 @@ import { PublicError } from '../errors.js';
 import type { DialHooks } from '../inputs/dial.js';
 import type { InputPolicy } from '../inputs/types.js';
 import type { KeyStore } from '../keys/store.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { RequestStore, WebhookDelivery } from '../requests/types.js';
 import type { FileStorage } from '../storage/types.js';
 import { postWebhook } from './send.js';
@@ -35,6 +36,7 @@ export interface DispatcherDeps {
   log: Logger;
   policy: InputPolicy;
   hooks: DialHooks;
+  metrics?: Metrics | undefined;
 }
 
 /** How long to wait after the `attempt`-th failed attempt. */
@@ -108,6 +110,7 @@ export class WebhookDispatcher {
       const status = await postWebhook(d.url, payload, headers, { policy: this.deps.policy, hooks: this.deps.hooks, timeoutMs: this.options.timeoutMs });
       if (status >= 200 && status < 300) {
         await store.settleDelivery(d.id, { state: 'delivered', at: Date.now() });
+        this.deps.metrics?.webhooks.inc({ outcome: 'delivered' });
         log.info({ webhook_id: d.id, request_id: d.requestId, status: d.status, attempt: d.attempts }, 'webhook delivered');
         return;
       }
@@ -118,9 +121,11 @@ export class WebhookDispatcher {
     const next = Date.now() + retryDelay(d.attempts, this.options);
     if (next - d.createdAt > this.options.retryForMs) {
       await store.settleDelivery(d.id, { state: 'failed', error });
+      this.deps.metrics?.webhooks.inc({ outcome: 'failed' });
       log.warn({ webhook_id: d.id, request_id: d.requestId, attempts: d.attempts, error }, 'webhook given up');
     } else {
       await store.settleDelivery(d.id, { state: 'retry', at: next, error });
+      this.deps.metrics?.webhooks.inc({ outcome: 'retry' });
       log.info({ webhook_id: d.id, request_id: d.requestId, attempt: d.attempts, error, retry_in_ms: next - Date.now() }, 'webhook will be retried');
     }
   }

@@ -68,7 +68,7 @@ export async function executeRequest(
     }),
   );
   const thumbnail = result.images[0] ? await storeThumbnail(claimed.id, result.images[0].data, deps.storage) : undefined;
-  return { files, thumbnail, edits: result.edits, warnings: result.warnings, engine: result.engine, ...(result.usage && { usage: result.usage }) };
+  return { files, thumbnail, edits: result.edits, warnings: result.warnings, engine: result.engine, ...(result.usage && { usage: result.usage }), ...(result.metadata && { metadata: result.metadata }) };
 }
 
 /** Lists show a small picture; making it once here is cheaper than resizing 6K images per page view. */

@@ -1,7 +1,7 @@
 /**
  * Housekeeping that any live process may do, idempotently: give the requests of dead workers back
  * to the queue (or fail them after too many attempts), and delete requests and files past their
- * retention.
+ * retention, and usage ledger entries past theirs.
  */
 import type { Logger } from 'pino';
 import type { RequestStore } from '../requests/types.js';
@@ -11,6 +11,8 @@ export interface MaintenanceOptions {
   maxAttempts: number;
   /** Uploads older than this are deleted. */
   uploadTtlMs: number;
+  /** Usage ledger entries older than this are deleted. */
+  usageRetentionMs: number;
   /** How often to look for expired leases. */
   leaseCheckMs: number;
   retentionCheckMs?: number;
@@ -61,6 +63,8 @@ export class Maintenance {
     if (total) this.deps.log.info({ deleted: total }, 'expired requests deleted');
     const uploads = await this.deps.storage.deleteWrittenBefore('uploads', now - this.options.uploadTtlMs);
     if (uploads) this.deps.log.info({ deleted: uploads }, 'expired uploads deleted');
+    const usage = await this.deps.store.deleteUsageBefore(now - this.options.usageRetentionMs);
+    if (usage) this.deps.log.info({ deleted: usage }, 'usage ledger entries past --usage-retention deleted');
     return total;
   }
 }

@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import { LostRunError } from '../engine/errors.js';
 import type { Reservation } from '../engine/router.js';
 import { PublicError } from '../errors.js';
+import { ImageInputError } from '../inputs/errors.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { ModelDefinition } from '../models/types.js';
 import type { ClaimedRequest, EngineCheckpoint, RequestStore } from '../requests/types.js';
 import { executeRequest, type ExecuteDeps } from './execute.js';
@@ -27,6 +29,7 @@ export interface WorkerDeps extends ExecuteDeps {
   log: Logger;
   /** An engine lost a run: its lease was let go, and the maintenance loop should requeue it now. */
   onLostRun?: () => void;
+  metrics?: Metrics | undefined;
 }
 
 interface Job {
@@ -126,8 +129,16 @@ export class Worker {
       store.setProgress(claimed.id, this.id, fraction).catch((err) => log.warn({ err }, 'progress write failed'));
     };
 
+    const metrics = this.deps.metrics;
+    if (claimed.attempts === 1 && claimed.startedAt !== null) {
+      metrics?.queueWait.observe({ model: claimed.modelId }, Math.max(0, claimed.startedAt - claimed.createdAt) / 1000);
+    }
     const done = (async () => {
       const started = performance.now();
+      const ran = (status: 'completed' | 'failed', engine = '') => {
+        metrics?.finished.inc({ model: claimed.modelId, status, engine });
+        metrics?.runTime.observe({ model: claimed.modelId, status, engine }, (performance.now() - started) / 1000);
+      };
       log.info({ model: claimed.modelId }, 'request started');
       try {
         const model = this.deps.models.get(claimed.modelId);
@@ -137,10 +148,12 @@ export class Worker {
         };
         const result = await executeRequest(claimed, model, this.deps, { signal: controller.signal, progress, log, reservation, checkpoint });
         const completed = await store.complete(claimed.id, this.id, result, Date.now());
-        if (completed) log.info({ ms: Math.round(performance.now() - started), outputs: result.files.length }, 'request completed');
-        else log.warn('request finished after its lease was lost; another attempt owns it');
+        if (completed) {
+          ran('completed', result.engine);
+          log.info({ ms: Math.round(performance.now() - started), outputs: result.files.length, engine: result.engine }, 'request completed');
+        } else log.warn('request finished after its lease was lost; another attempt owns it');
       } catch (err) {
-        await this.recordFailure(claimed, controller.signal, err, log);
+        if (await this.recordFailure(claimed, controller.signal, err, log)) ran('failed');
       } finally {
         reservation?.release();
         clearInterval(renew);
@@ -151,12 +164,13 @@ export class Worker {
     this.jobs.set(claimed.id, { controller, done });
   }
 
-  private async recordFailure(claimed: ClaimedRequest, signal: AbortSignal, err: unknown, log: Logger): Promise<void> {
+  /** Records why the run failed; true when the request is now failed. */
+  private async recordFailure(claimed: ClaimedRequest, signal: AbortSignal, err: unknown, log: Logger): Promise<boolean> {
     if (signal.aborted) {
       // Whoever aborted moves the request on: a lost lease belongs to someone else now, and a
       // shutdown has already put it back in the queue.
       log.warn({ reason: (signal.reason as Error)?.message }, 'request abandoned');
-      return;
+      return false;
     }
     const now = Date.now();
     if (err instanceof LostRunError) {
@@ -165,16 +179,16 @@ export class Worker {
       log.warn({ reason: err.message }, 'the engine lost the run; the request goes back to the queue');
       await this.deps.store.renewLease(claimed.id, this.id, 0, now);
       this.deps.onLostRun?.();
-      return;
+      return false;
     }
     if (err instanceof PublicError) {
       const code = (err as PublicError & { reason?: string }).reason ?? 'invalid_request';
       log.info({ code }, err.message);
-      await this.deps.store.fail(claimed.id, this.id, { code, message: err.message }, now);
-      return;
+      if (err instanceof ImageInputError) this.deps.metrics?.inputFailures.inc({ reason: err.reason });
+      return this.deps.store.fail(claimed.id, this.id, { code, message: err.message }, now);
     }
     log.error({ err }, 'request failed with an internal error');
-    await this.deps.store.fail(
+    return this.deps.store.fail(
       claimed.id,
       this.id,
       { code: 'internal_error', message: `The request could not be processed because of an internal error (request ${claimed.id}).` },

@@ -120,6 +120,25 @@ describe('the seed contract, with the built-in engine', () => {
     expect(schema.properties.image_urls.validations[0].validation_error).toBe('Each image file must be ≤ 15 MB.');
   });
 
+  it('answers the catalogue calls of the hosted service\'s own clients: categories, search, paging, schema on request', async () => {
+    const get = async (path: string) => {
+      const res = await server.api(path, { key: null });
+      expect(res.status).toBe(200);
+      return res.json();
+    };
+    expect(await get('/v1/models/categories')).toEqual({ categories: ['image-to-image'] });
+    const page = await get('/v1/models?limit=10&offset=0&search=dreamina%20edit');
+    expect(page).toMatchObject({ total: 1, limit: 10, offset: 0 });
+    expect(page.models[0]).toMatchObject({ model_id: 'bytedance/dreamina-4-0/edit', display_name: 'Dreamina 4.0 Edit', categories: ['image-to-image'] });
+    expect((await get('/v1/models?search=video')).models).toEqual([]);
+    expect((await get('/v1/models?category=image-to-image')).total).toBe(1);
+    expect((await get('/v1/models?offset=1')).models).toEqual([]);
+    expect((await get('/v1/models?include_schema=false')).models[0].input_schema).toBeUndefined();
+    const bad = await server.api('/v1/models?limit=0', { key: null });
+    expect(bad.status).toBe(422);
+    expect((await bad.json()).detail[0].loc).toEqual(['querystring', 'limit']);
+  });
+
   it('an unknown model is 400001', async () => {
     const res = await server.api('/v1/models/bytedance/dreamina-9/edit', { method: 'POST', json: { prompt: 'p', image_urls: ['https://a.test/x.jpg'] } });
     expect(res.status).toBe(400);

@@ -110,7 +110,8 @@ describe('keys and usage of the account', () => {
       for (const p of ['a', 'b']) await server.waitForResult((await (await server.submit(body(p))).json()).request_id);
       const usage = await (await server.api('/v1/usage?days=7')).json();
       expect(usage.days).toHaveLength(1);
-      expect(usage.days[0]).toMatchObject({ day: new Date().toISOString().slice(0, 10), requests: 2, completed: 2 });
+      expect(usage.days[0]).toMatchObject({ day: new Date().toISOString().slice(0, 10), requests: 2, completed: 2, failed: 0, images: 2, engines: { builtin: 2 } });
+      expect(usage.limits).toEqual({});
       expect(usage.days[0].output_megapixels).toBeCloseTo((2 * 1024 * 1024) / 1e6, 2);
       expect(usage.days[0].compute_seconds).toBeGreaterThan(0);
     } finally {

@@ -29,7 +29,7 @@ function router(engines: Record<string, Engine>, chain: string[], options: Parti
   for (const [name, engine] of Object.entries({ builtin: new Scripted('builtin'), ...engines })) {
     map.set(name, { engine, type: name === 'builtin' ? 'builtin' : 'test', maxConcurrency: 2, cooldownMs: 0, ...options });
   }
-  return new EngineRouter(map, new Map([[MODEL, chain]]), now);
+  return new EngineRouter(map, new Map([[MODEL, chain]]), { now });
 }
 
 function context(extra: Partial<RouteContext> = {}): RouteContext & { saved: EngineCheckpoint[] } {

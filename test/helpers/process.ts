@@ -16,9 +16,9 @@ export function retouch(args: string[], env: Record<string, string> = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts `retouch serve` on a free port and waits until it listens. */
-export async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+/** Starts `retouch serve` (or `retouch api`) on a free port and waits until it listens. */
+export async function startServe(args: string[], env: Record<string, string> = {}, command: 'serve' | 'api' = 'serve'): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, command, '--port', '0', ...args], {
     env: { ...process.env, RETOUCH_API_KEY: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,7 +1,7 @@
 /**
  * How loadImages behaves as a whole: redirects followed within the cap, nothing but the fixed
  * headers sent, one resolution per hop (the checked address is the dialled one), the concurrency
- * bound, the first refusal aborting the rest, the caller's abort, retouch's own storage, and the
+ * bound, a refusal stopping the rest and the first in order named, the caller's abort, retouch's own storage, and the
  * switches of the policy.
  */
 import { gzipSync } from 'node:zlib';
@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ImageInputError } from '../../src/inputs/errors.js';
 import { USER_AGENT } from '../../src/inputs/fetch.js';
-import { loadImages, type LookupAddress } from '../../src/inputs/load.js';
+import { EARLIER_SOURCES_GRACE_MS, loadImages, type LookupAddress } from '../../src/inputs/load.js';
 import { defaultInputPolicy } from '../../src/inputs/policy.js';
 import { photo, pngHeader } from './images.js';
 import { DialGuard, safeOptions, testLookup } from './net.js';
@@ -160,7 +160,7 @@ describe('concurrency and failure', () => {
     expect(maxInFlight).toBe(3);
   });
 
-  it('rejects on the first refusal at once and aborts the downloads still running', async () => {
+  it('a refusal stops the rest: later downloads are cut at once, earlier ones get a short grace, then are cut too', async () => {
     closed.length = 0;
     const started = performance.now();
     const err = await loadImages([`${base}/stream-forever`, `${base}/stream-forever`, `${base}/bad-after-delay`, `${base}/photo/chelsea.png`], policy, safeOptions()).catch(
@@ -169,10 +169,17 @@ describe('concurrency and failure', () => {
     expect(err).toBeInstanceOf(ImageInputError);
     expect((err as ImageInputError).index).toBe(2);
     expect((err as ImageInputError).reason).toBe('unsupported_format');
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(EARLIER_SOURCES_GRACE_MS + 2000);
     // Both endless downloads were cut by the client.
     for (let i = 0; i < 50 && closed.length < 2; i++) await sleep(20);
     expect(closed).toEqual(['/stream-forever', '/stream-forever']);
+  });
+
+  it('when several sources are refused, the error names the first in the client\'s order, not the fastest', async () => {
+    const err = await loadImages([`${base}/bad-after-delay`, `${base}/no-such-file.png`], policy, safeOptions()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageInputError);
+    expect((err as ImageInputError).index).toBe(0);
+    expect((err as ImageInputError).reason).toBe('unsupported_format');
   });
 
   it("stops everything when the caller's signal aborts, rejecting with its reason", async () => {

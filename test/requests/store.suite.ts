@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { QueueFullError } from '../../src/requests/errors.js';
+import { LimitExceededError, QueueFullError } from '../../src/requests/errors.js';
 import type { NewRequest, RequestStore } from '../../src/requests/types.js';
 
 export interface StoreHarness {
@@ -244,6 +244,9 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
       await store.complete(a.id, 'w1', { files: [], edits: [], warnings: [] }, T0);
       await store.cancel(c.id, T0);
       expect(await store.countByStatus()).toEqual({ in_queue: 1, in_progress: 0, completed: 1, failed: 0, cancelled: 1 });
+      expect(await store.oldestQueuedAt()).toBe(T0);
+      await store.claim('w1', LEASE, T0);
+      expect(await store.oldestQueuedAt()).toBeNull();
     });
 
     it('deletes requests past their retention, and only those', async () => {
@@ -253,6 +256,100 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
       expect(await store.get(old.id)).toBeUndefined();
       expect(await store.get(fresh.id)).toBeDefined();
       expect((await store.countByStatus()).in_queue).toBe(1);
+    });
+
+    it('writes the usage ledger with the final status, and keeps it when retention deletes the request', async () => {
+      const file = (key: string) => ({ key, contentType: 'image/jpeg', width: 2048, height: 2048, bytes: 1 });
+      const done = await enqueue(store, newRequest({ expiresAt: T0 + 100 }), NO_LIMIT);
+      const broken = await enqueue(store, newRequest(), NO_LIMIT);
+      const dropped = await enqueue(store, newRequest(), NO_LIMIT);
+      const other = await enqueue(store, newRequest({ accountId: 'acct_b' }), NO_LIMIT);
+      await store.claim('w1', LEASE, T0);
+      await store.claim('w1', LEASE, T0 + 1_000);
+      const result = { files: [file('a'), file('b')], edits: [], warnings: [], engine: 'ark', usage: { tokens: 16_384, cost: 0.06, currency: 'USD' } };
+      expect(await store.complete(done.id, 'w1', result, T0 + 4_000)).toBe(true);
+      await store.fail(broken.id, 'w1', { code: 'x', message: 'y' }, T0 + 3_000);
+      await store.cancel(dropped.id, T0 + 500);
+      await store.cancel(other.id, T0 + 500);
+
+      const day = new Date(T0).toISOString().slice(0, 10);
+      const expected = {
+        day,
+        requests: 3,
+        completed: 1,
+        failed: 1,
+        cancelled: 1,
+        images: 2,
+        outputMegapixels: 8.39,
+        computeSeconds: 6,
+        engines: { ark: 1 },
+        upstream: { tokens: 16_384, cost: 0.06 },
+      };
+      expect(await store.usageByDay('acct_a', T0 - 86_400_000)).toEqual([expected]);
+      // Retention deletes the request, not what it used.
+      expect(await store.deleteExpired(T0 + 100, 10)).toEqual([done.id]);
+      expect(await store.usageByDay('acct_a', T0 - 86_400_000)).toEqual([expected]);
+
+      const all = await store.usageEntries({ since: T0 - 1, limit: 10 });
+      // In the order they ended (the two cancels at the same time, by id).
+      expect(all.map((e) => e.requestId)).toEqual([...[dropped.id, other.id].sort(), broken.id, done.id]);
+      expect(all.at(-1)).toMatchObject({ requestId: done.id, accountId: 'acct_a', status: 'completed', images: 2, megapixels: 8.39, computeSeconds: 4, engine: 'ark', upstream: result.usage });
+      // Paged after the last id seen, and filtered by account.
+      const first = await store.usageEntries({ since: T0 - 1, limit: 2 });
+      const rest = await store.usageEntries({ since: T0 - 1, limit: 10, after: first.at(-1)!.requestId });
+      expect([...first, ...rest].map((e) => e.requestId)).toEqual(all.map((e) => e.requestId));
+      expect((await store.usageEntries({ since: T0 - 1, limit: 10, accountId: 'acct_b' })).map((e) => e.requestId)).toEqual([other.id]);
+      expect(await store.deleteUsageBefore(T0 + 1_000)).toBe(2);
+      expect(await store.usageEntries({ since: 0, limit: 10 })).toHaveLength(2);
+    });
+
+    it('refuses an account over its submits per minute, counting only what it accepted, and no other account', async () => {
+      const limits = { ...NO_LIMIT, account: { rpm: 2 } };
+      await store.enqueue(newRequest({ createdAt: T0 }), limits);
+      await store.enqueue(newRequest({ createdAt: T0 + 20_000, idempotencyKey: 'k' }), limits);
+      const refused = await store.enqueue(newRequest({ createdAt: T0 + 30_000 }), limits).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(LimitExceededError);
+      expect(refused).toMatchObject({ limit: 'rpm', errorCode: 429001, retryAfterSeconds: 30 });
+      // A replay of an accepted submit is free; another account has its own minute.
+      expect((await store.enqueue(newRequest({ createdAt: T0 + 30_000, idempotencyKey: 'k' }), limits)).created).toBe(false);
+      await store.enqueue(newRequest({ createdAt: T0 + 30_000, accountId: 'acct_b' }), limits);
+      // Once the first leaves the window, there is room again.
+      await store.enqueue(newRequest({ createdAt: T0 + 60_001 }), limits);
+    });
+
+    it('refuses an account with too many requests queued or running, until one ends', async () => {
+      const limits = { ...NO_LIMIT, account: { concurrent: 1 } };
+      const first = (await store.enqueue(newRequest(), limits)).record;
+      await expect(store.enqueue(newRequest(), limits)).rejects.toMatchObject({ limit: 'concurrent', errorCode: 429003 });
+      await store.claim('w1', LEASE, T0);
+      await expect(store.enqueue(newRequest(), limits)).rejects.toMatchObject({ limit: 'concurrent' });
+      await store.complete(first.id, 'w1', { files: [], edits: [], warnings: [] }, T0 + 10);
+      await store.enqueue(newRequest(), limits);
+    });
+
+    it('refuses an account whose output images of the UTC day are used, until the next day', async () => {
+      const day0 = Date.UTC(2026, 11, 6);
+      const limits = { ...NO_LIMIT, account: { dailyImages: 2 } };
+      const r = (await store.enqueue(newRequest({ createdAt: day0 + 1_000 }), limits)).record;
+      await store.claim('w1', LEASE, day0 + 2_000);
+      const file = { key: 'k', contentType: 'image/jpeg', width: 10, height: 10, bytes: 1 };
+      await store.complete(r.id, 'w1', { files: [file, file], edits: [], warnings: [] }, day0 + 3_000);
+      const refused = await store.enqueue(newRequest({ createdAt: day0 + 3_600_000 }), limits).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ limit: 'daily_images', errorCode: 429002, retryAfterSeconds: 23 * 3600 });
+      expect((refused as Error).message).toContain('daily_images');
+      await store.enqueue(newRequest({ createdAt: day0 + 86_400_000 }), limits);
+    });
+
+    it('keeps an operator\'s overrides of an account\'s limits over the defaults', async () => {
+      const limits = { ...NO_LIMIT, account: { rpm: 1, concurrent: 5 } };
+      await store.setLimitOverrides('acct_a', { rpm: null, concurrent: 1 });
+      expect(await store.limitOverrides('acct_a')).toEqual({ rpm: null, concurrent: 1 });
+      // rpm lifted for this account, concurrent lowered.
+      await store.enqueue(newRequest(), limits);
+      await expect(store.enqueue(newRequest(), limits)).rejects.toMatchObject({ limit: 'concurrent' });
+      await store.setLimitOverrides('acct_a', {});
+      expect(await store.limitOverrides('acct_a')).toEqual({});
+      await expect(store.enqueue(newRequest({ createdAt: T0 + 1 }), limits)).rejects.toMatchObject({ limit: 'rpm' });
     });
 
     it('tracks live workers by heartbeat', async () => {

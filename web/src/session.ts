@@ -82,8 +82,18 @@ export interface UsageDay {
   day: string;
   requests: number;
   completed: number;
+  failed: number;
+  cancelled: number;
+  images: number;
   output_megapixels: number;
   compute_seconds: number;
+  engines: Record<string, number>;
+  upstream: Record<string, number>;
+}
+
+export interface Usage {
+  days: UsageDay[];
+  limits: { rpm?: number; concurrent?: number; daily_images?: number };
 }
 
 /** The catalogue is public: the form can be drawn before there is a key. */
@@ -149,7 +159,7 @@ export class Session {
     return this.json('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
   }
 
-  usage(days = 30): Promise<{ days: UsageDay[] }> {
+  usage(days = 30): Promise<Usage> {
     return this.json('GET', `/v1/usage?days=${days}`);
   }
 }

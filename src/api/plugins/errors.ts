@@ -8,7 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorDetail } from '../../errors.js';
 import { PublicError } from '../../errors.js';
-import { QueueFullError } from '../../requests/errors.js';
+import { RetryLaterError } from '../../requests/errors.js';
 import { toErrorDetails } from '../validation.js';
 
 export interface ErrorEnvelope {
@@ -53,7 +53,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const { status, body } = envelope(request, error);
     if (status >= 500) request.log.error({ err: error }, 'internal error');
     else request.log.info({ error_code: body.error_code }, body.message);
-    if (error instanceof QueueFullError) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof RetryLaterError) reply.header('retry-after', String(error.retryAfterSeconds));
     if (status === 401) reply.header('www-authenticate', 'Bearer');
     // The client may still be sending the body we refused: end the connection rather than read it.
     if (status === 413) reply.header('connection', 'close');

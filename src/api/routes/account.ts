@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { ApiKey } from '../../keys/store.js';
+import { effectiveLimits, utcDayStart } from '../../requests/limits.js';
 import type { ApiDeps } from '../context.js';
 import { KeyNotFoundError } from '../errors.js';
 import { principalOf } from '../plugins/auth.js';
@@ -76,24 +77,55 @@ export function accountRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/v1/usage', {
     schema: {
-      summary: 'Requests, output megapixels and compute seconds per day',
-      description: 'Days are UTC. Requests deleted by retention no longer count.',
+      summary: 'What the account used per day: requests by how they ended, images, megapixels, compute, engines, upstream figures',
+      description:
+        'Days are UTC; a request counts on the day it ended. Read from the usage ledger, which keeps each ended request for --usage-retention (a year by default), whatever --retention deletes.',
       tags: ['account'],
       querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30 })) }),
       response: {
         200: Type.Object({
           days: Type.Array(
-            Type.Object({ day: Type.String(), requests: Type.Integer(), completed: Type.Integer(), output_megapixels: Type.Number(), compute_seconds: Type.Number() }),
+            Type.Object({
+              day: Type.String(),
+              requests: Type.Integer({ description: 'Requests that ended that day.' }),
+              completed: Type.Integer(),
+              failed: Type.Integer(),
+              cancelled: Type.Integer(),
+              images: Type.Integer({ description: 'Output images.' }),
+              output_megapixels: Type.Number(),
+              compute_seconds: Type.Number(),
+              engines: Type.Record(Type.String(), Type.Integer(), { description: 'Completed requests per engine.' }),
+              upstream: Type.Record(Type.String(), Type.Number(), { description: "The engines' upstream figures (images, tokens, cost_usd), summed." }),
+              upstream_images: Type.Integer({ description: 'Images hosted providers made (upstream.images).' }),
+              upstream_cost_usd: Type.Number({ description: 'What hosted providers charged, where they report it (upstream.cost_usd).' }),
+            }),
+          ),
+          limits: Type.Object(
+            {
+              rpm: Type.Optional(Type.Integer()),
+              concurrent: Type.Optional(Type.Integer()),
+              daily_images: Type.Optional(Type.Integer()),
+            },
+            { description: 'The limits in force for this account; an absent one is not limited.' },
           ),
         }),
       },
     },
     handler: async (request: FastifyRequest<{ Querystring: { days?: number } }>) => {
       const days = request.query.days ?? 30;
-      const since = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - (days - 1) * 86_400_000;
-      const rows = await store.usageByDay(principalOf(request).accountId, since);
+      const since = utcDayStart(Date.now()) - (days - 1) * 86_400_000;
+      const accountId = principalOf(request).accountId;
+      const [rows, overrides] = await Promise.all([store.usageByDay(accountId, since), store.limitOverrides(accountId)]);
+      const limits = effectiveLimits(deps.config.limits, overrides);
       return {
-        days: rows.map((d) => ({ day: d.day, requests: d.requests, completed: d.completed, output_megapixels: d.outputMegapixels, compute_seconds: d.computeSeconds })),
+        days: rows.map(({ outputMegapixels, computeSeconds, ...d }) => ({
+          ...d,
+          output_megapixels: outputMegapixels,
+          compute_seconds: computeSeconds,
+          upstream_images: d.upstream.images ?? 0,
+          upstream_cost_usd: Math.round((d.upstream.cost_usd ?? 0) * 1e6) / 1e6,
+        })),
+        limits: { rpm: limits.rpm, concurrent: limits.concurrent, daily_images: limits.dailyImages },
       };
     },
   });

@@ -52,8 +52,11 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
       // Check ownership before acting, so that nobody can cancel another account's request.
       await load(request);
       const result = await store.cancel(id, Date.now());
+      if (result.outcome === 'cancelled' && result.engineState) deps.onCancelledUpstream?.(id, result.engineState);
       switch (result.outcome) {
         case 'cancelled':
+          deps.metrics?.finished.inc({ model: result.record.modelId, status: 'cancelled', engine: '' });
+          return { request_id: id, status: 'cancelled' as const };
         case 'already_cancelled':
           return { request_id: id, status: 'cancelled' as const };
         case 'not_cancellable':

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { resultBody } from '../../contract/bodies.js';
 import { SubmitResponse } from '../../contract/schemas.js';
+import { LimitExceededError, QueueFullError } from '../../requests/errors.js';
 import type { RequestRecord, RequestStatus } from '../../requests/types.js';
 import { FINAL_STATUSES } from '../../requests/types.js';
 import type { ApiDeps } from '../context.js';
@@ -89,7 +90,8 @@ export function submitRoutes(app: FastifyInstance, deps: ApiDeps): void {
         const principal = principalOf(request);
         const now = Date.now();
         const { webhook, webhook_events: events } = request.query;
-        const { record, created } = await store.enqueue(
+        const { record, created } = await store
+          .enqueue(
           {
             id: crypto.randomUUID(),
             accountId: principal.accountId,
@@ -100,9 +102,15 @@ export function submitRoutes(app: FastifyInstance, deps: ApiDeps): void {
             webhook: webhook ? { url: webhook, events: events ? (events.split(',') as RequestStatus[]) : [] } : undefined,
             idempotencyKey: request.headers['idempotency-key'],
           },
-          { maxQueue: config.maxQueue },
-        );
+          { maxQueue: config.maxQueue, account: config.limits },
+          )
+          .catch((err: unknown) => {
+            if (err instanceof LimitExceededError) deps.metrics?.refusals.inc({ limit: err.limit });
+            else if (err instanceof QueueFullError) deps.metrics?.refusals.inc({ limit: 'max_queue' });
+            throw err;
+          });
         if (created) {
+          deps.metrics?.submitted.inc({ model: model.id });
           deps.onEnqueued?.();
           request.log.info({ request_id: record.id, model: model.id, webhook: Boolean(webhook) }, 'request queued');
         } else {

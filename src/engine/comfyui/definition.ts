@@ -5,15 +5,12 @@
  * built.
  */
 import { Type } from 'typebox';
-import { DURATION_PATTERN } from '../../units.js';
+import { Duration } from '../option-types.js';
 import type { EngineTypeDefinition } from '../registry.js';
-import { DEFAULTS, readSettings } from './settings.js';
+import { readSettings } from './settings.js';
 import { loadWorkflow, shippedWorkflows, WorkflowError } from './workflow.js';
 
 const Url = Type.String({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', description: 'an http:// or https:// URL' });
-// registry.ts's Duration cannot be imported here: the registry imports this file.
-const Duration = (what: string) =>
-  Type.Optional(Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Number({ minimum: 0 })], { description: `a duration such as 30s or 2m, or a number of seconds (${what})` }));
 
 export const comfyui: EngineTypeDefinition = {
   summary: 'runs edits with a ComfyUI workflow on your own GPUs (one server, or a pool)',
@@ -28,9 +25,10 @@ export const comfyui: EngineTypeDefinition = {
     headers_env: Type.Optional(
       Type.Record(Type.String(), Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), { description: 'a map of HTTP header names to environment variable names' }),
     ),
-    request_timeout: Duration(`each call to ComfyUI; default ${DEFAULTS.requestTimeout}`),
-    poll_interval: Duration(`how often a running prompt's history is read; default ${DEFAULTS.pollInterval}`),
-    probe_interval: Duration(`how often each server is checked; default ${DEFAULTS.probeInterval}`),
+    // Defaults: settings.ts DEFAULTS.
+    request_timeout: Type.Optional(Duration),
+    poll_interval: Type.Optional(Duration),
+    probe_interval: Type.Optional(Duration),
   },
   check(options, { baseDir, env }) {
     const { problems } = readSettings(options, env);

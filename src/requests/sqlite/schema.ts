@@ -113,5 +113,59 @@ export const requestMigrations: Migrations = {
     `
     ALTER TABLE requests ADD COLUMN engine_state TEXT;
     `,
+    // The usage ledger and the per-account limits. The ledger is written by the final transition
+    // itself (a trigger, in its transaction), and retention of requests never touches it.
+    `
+    CREATE TABLE usage_ledger (
+      request_id TEXT PRIMARY KEY,
+      account_id TEXT NOT NULL,
+      model_id TEXT NOT NULL,
+      status TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      finished_at INTEGER NOT NULL,
+      images INTEGER NOT NULL,
+      megapixels REAL NOT NULL,
+      compute_seconds REAL NOT NULL,
+      engine TEXT,
+      -- JSON: the figures the engine's upstream reported (tokens, cost).
+      upstream TEXT
+    );
+    CREATE INDEX usage_by_account ON usage_ledger (account_id, finished_at);
+    CREATE INDEX usage_by_time ON usage_ledger (finished_at, request_id);
+    CREATE TRIGGER usage_on_end AFTER UPDATE OF status ON requests
+      WHEN OLD.status <> NEW.status AND NEW.status IN ('completed', 'failed', 'cancelled')
+    BEGIN
+      INSERT OR IGNORE INTO usage_ledger
+        (request_id, account_id, model_id, status, created_at, finished_at, images, megapixels, compute_seconds, engine, upstream)
+      SELECT r.id, r.account_id, r.model_id, r.status, r.created_at, coalesce(r.finished_at, r.created_at),
+        coalesce(json_array_length(r.result, '$.files'), 0),
+        coalesce((SELECT sum(json_extract(f.value, '$.width') * json_extract(f.value, '$.height')) FROM json_each(r.result, '$.files') f), 0) / 1e6,
+        CASE WHEN r.started_at IS NOT NULL AND r.finished_at IS NOT NULL AND r.status IN ('completed', 'failed')
+          THEN (r.finished_at - r.started_at) / 1000.0 ELSE 0 END,
+        json_extract(r.result, '$.engine'),
+        json_extract(r.result, '$.usage') FROM requests r WHERE r.id = NEW.id;
+    END;
+    -- Requests that ended before the ledger existed.
+    INSERT OR IGNORE INTO usage_ledger
+      (request_id, account_id, model_id, status, created_at, finished_at, images, megapixels, compute_seconds, engine, upstream)
+    SELECT r.id, r.account_id, r.model_id, r.status, r.created_at, coalesce(r.finished_at, r.created_at),
+        coalesce(json_array_length(r.result, '$.files'), 0),
+        coalesce((SELECT sum(json_extract(f.value, '$.width') * json_extract(f.value, '$.height')) FROM json_each(r.result, '$.files') f), 0) / 1e6,
+        CASE WHEN r.started_at IS NOT NULL AND r.finished_at IS NOT NULL AND r.status IN ('completed', 'failed')
+          THEN (r.finished_at - r.started_at) / 1000.0 ELSE 0 END,
+        json_extract(r.result, '$.engine'),
+        json_extract(r.result, '$.usage') FROM requests r WHERE r.status IN ('completed', 'failed', 'cancelled');
+
+    -- An operator's overrides of the configuration's default limits: a number, or -1 for no limit.
+    CREATE TABLE account_limits (
+      account_id TEXT PRIMARY KEY,
+      rpm INTEGER,
+      concurrent INTEGER,
+      daily_images INTEGER
+    );
+    -- What the limits count: an account's recent submits, and its queued or running requests.
+    CREATE INDEX requests_by_account_time ON requests (account_id, created_at);
+    CREATE INDEX requests_active_by_account ON requests (account_id) WHERE status IN ('in_queue', 'in_progress');
+    `,
   ],
 };

@@ -5,9 +5,14 @@
  */
 import type { SqliteDatabase } from '../../db/sqlite.js';
 import { ForeignWrites, migrate } from '../../db/sqlite.js';
-import { QueueFullError } from '../errors.js';
+import { LimitExceededError, QueueFullError } from '../errors.js';
+import { effectiveLimits, RATE_WINDOW_MS, rateRetryAfter, secondsToNextUtcDay, utcDayStart, withoutUndefined } from '../limits.js';
 import {
   IDEMPOTENCY_WINDOW_MS,
+  type AccountLimitOverrides,
+  type AccountLimits,
+  type EnqueueLimits,
+  type UsageEntry,
   type CancelOutcome,
   type ClaimedRequest,
   type DeliveryOutcome,
@@ -89,6 +94,39 @@ function toRecord(row: Row): RequestRecord {
   };
 }
 
+interface LedgerRow {
+  request_id: string;
+  account_id: string;
+  model_id: string;
+  status: UsageEntry['status'];
+  created_at: number;
+  finished_at: number;
+  images: number;
+  megapixels: number;
+  compute_seconds: number;
+  engine: string | null;
+  upstream: string | null;
+}
+
+const toUsageEntry = (r: LedgerRow): UsageEntry => ({
+  requestId: r.request_id,
+  accountId: r.account_id,
+  modelId: r.model_id,
+  status: r.status,
+  createdAt: r.created_at,
+  finishedAt: r.finished_at,
+  images: r.images,
+  megapixels: round2(r.megapixels),
+  computeSeconds: round2(r.compute_seconds),
+  engine: r.engine,
+  upstream: r.upstream ? (JSON.parse(r.upstream) as UsageEntry['upstream']) : null,
+});
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** How an override that lifts a limit is kept (NULL is "no override"). */
+const NO_LIMIT = -1;
+
 /** How stale a read may be after another process wrote (this process's writes are seen at once). */
 const FOREIGN_CHECK_MS = 25;
 const MAX_RECENT = 10_000;
@@ -137,7 +175,7 @@ export class SqliteRequestStore implements RequestStore {
       ),
       cancel: db.prepare(
         `UPDATE requests SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'in_queue'
-         RETURNING ${RECORD_COLUMNS}`,
+         RETURNING ${RECORD_COLUMNS}, engine_state`,
       ),
       claim: db.prepare(
         `UPDATE requests
@@ -180,6 +218,7 @@ export class SqliteRequestStore implements RequestStore {
       ).pluck(),
       expired: db.prepare(`DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE expires_at <= ? LIMIT ?) RETURNING id`).pluck(),
       counts: db.prepare(`SELECT status, n FROM request_counts`),
+      oldestQueued: db.prepare(`SELECT created_at FROM requests WHERE status = 'in_queue' ORDER BY seq LIMIT 1`).pluck(),
       heartbeat: db.prepare(
         `INSERT INTO workers (id, info, heartbeat_at) VALUES (?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET info = excluded.info, heartbeat_at = excluded.heartbeat_at`,
@@ -196,17 +235,41 @@ export class SqliteRequestStore implements RequestStore {
       ),
       deleteFinished: db.prepare(`DELETE FROM requests WHERE id = ? AND status IN ('completed', 'failed', 'cancelled')`),
       usage: db.prepare(
-        `SELECT date(created_at / 1000, 'unixepoch') AS day,
-                count(*) AS requests,
-                sum(status = 'completed') AS completed,
-                coalesce(sum((SELECT sum(json_extract(f.value, '$.width') * json_extract(f.value, '$.height')) FROM json_each(r.result, '$.files') f)), 0) / 1e6 AS mp,
-                coalesce(sum(CASE WHEN started_at IS NOT NULL AND finished_at IS NOT NULL AND status IN ('completed', 'failed') THEN finished_at - started_at END), 0) / 1000.0 AS compute
-         FROM requests r WHERE account_id = ? AND created_at >= ? GROUP BY day ORDER BY day`,
+        `SELECT date(finished_at / 1000, 'unixepoch') AS day, count(*) AS requests,
+                sum(status = 'completed') AS completed, sum(status = 'failed') AS failed, sum(status = 'cancelled') AS cancelled,
+                sum(images) AS images, sum(megapixels) AS mp, sum(compute_seconds) AS compute
+         FROM usage_ledger WHERE account_id = ? AND finished_at >= ? GROUP BY day ORDER BY day`,
       ),
+      usageEngines: db.prepare(
+        `SELECT date(finished_at / 1000, 'unixepoch') AS day, engine, count(*) AS n
+         FROM usage_ledger WHERE account_id = ? AND finished_at >= ? AND status = 'completed' AND engine IS NOT NULL GROUP BY day, engine`,
+      ),
+      usageUpstream: db.prepare(
+        `SELECT date(finished_at / 1000, 'unixepoch') AS day, u.key AS name, sum(u.value) AS total
+         FROM usage_ledger, json_each(usage_ledger.upstream) u
+         WHERE account_id = ? AND finished_at >= ? AND upstream IS NOT NULL AND u.type IN ('integer', 'real') GROUP BY day, name`,
+      ),
+      usageEntries: db.prepare(
+        `SELECT * FROM usage_ledger
+         WHERE finished_at >= @since AND finished_at < @until AND (@account IS NULL OR account_id = @account)
+           AND (finished_at, request_id) > (@afterAt, @afterId)
+         ORDER BY finished_at, request_id LIMIT @limit`,
+      ),
+      ledgerPosition: db.prepare(`SELECT finished_at FROM usage_ledger WHERE request_id = ?`).pluck(),
+      deleteUsage: db.prepare(`DELETE FROM usage_ledger WHERE finished_at < ?`),
+      recentSubmits: db.prepare(`SELECT count(*) AS n, min(created_at) AS oldest FROM requests WHERE account_id = ? AND created_at > ?`),
+      activeOf: db.prepare(`SELECT count(*) FROM requests WHERE account_id = ? AND status IN ('in_queue', 'in_progress')`).pluck(),
+      imagesSince: db.prepare(`SELECT coalesce(sum(images), 0) FROM usage_ledger WHERE account_id = ? AND finished_at >= ?`).pluck(),
+      overrides: db.prepare(`SELECT rpm, concurrent, daily_images FROM account_limits WHERE account_id = ?`),
+      setOverrides: db.prepare(
+        `INSERT INTO account_limits (account_id, rpm, concurrent, daily_images) VALUES (?, ?, ?, ?)
+         ON CONFLICT(account_id) DO UPDATE SET rpm = excluded.rpm, concurrent = excluded.concurrent, daily_images = excluded.daily_images`,
+      ),
+      clearOverrides: db.prepare(`DELETE FROM account_limits WHERE account_id = ?`),
     };
   }
 
-  private readonly enqueueTx = (request: NewRequest, maxQueue: number): Enqueued => {
+  private readonly enqueueTx = (request: NewRequest, limits: EnqueueLimits): Enqueued => {
     if (request.idempotencyKey) {
       const earlier = this.sql.byIdempotencyKey.get(request.accountId, request.idempotencyKey) as { id: string; created_at: number } | undefined;
       if (earlier && earlier.created_at > request.createdAt - IDEMPOTENCY_WINDOW_MS) {
@@ -215,8 +278,9 @@ export class SqliteRequestStore implements RequestStore {
       // Past the window the key is free again.
       if (earlier) this.sql.forgetIdempotencyKey.run(earlier.id);
     }
+    this.checkAccountLimits(request.accountId, effectiveLimits(limits.account, this.overridesOf(request.accountId)), request.createdAt);
     const queued = this.sql.queued.get() as number;
-    if (queued >= maxQueue) throw new QueueFullError(this.retryAfterSeconds());
+    if (queued >= limits.maxQueue) throw new QueueFullError(this.retryAfterSeconds());
     const row = this.sql.insert.get(
       request.id,
       request.accountId,
@@ -242,9 +306,42 @@ export class SqliteRequestStore implements RequestStore {
     return Math.min(60, Math.max(1, Math.ceil(avg / 1000 / Math.max(1, running))));
   }
 
-  async enqueue(request: NewRequest, limits: { maxQueue: number }): Promise<Enqueued> {
-    // IMMEDIATE takes the write lock first, so the count and the insert see the same queue.
-    const out = this.db.transaction(this.enqueueTx).immediate(request, limits.maxQueue);
+  /** Throws LimitExceededError for the first limit the account is at; see limits.ts for the rules. */
+  private checkAccountLimits(accountId: string, limits: AccountLimits, now: number): void {
+    if (limits.rpm !== undefined) {
+      const { n, oldest } = this.sql.recentSubmits.get(accountId, now - RATE_WINDOW_MS) as { n: number; oldest: number | null };
+      if (n >= limits.rpm) throw new LimitExceededError('rpm', limits.rpm, rateRetryAfter(oldest ?? now, now));
+    }
+    if (limits.concurrent !== undefined) {
+      const active = this.sql.activeOf.get(accountId) as number;
+      if (active >= limits.concurrent) throw new LimitExceededError('concurrent', limits.concurrent, this.retryAfterSeconds());
+    }
+    if (limits.dailyImages !== undefined) {
+      const used = this.sql.imagesSince.get(accountId, utcDayStart(now)) as number;
+      if (used >= limits.dailyImages) throw new LimitExceededError('daily_images', limits.dailyImages, secondsToNextUtcDay(now));
+    }
+  }
+
+  private overridesOf(accountId: string): AccountLimitOverrides {
+    const row = this.sql.overrides.get(accountId) as { rpm: number | null; concurrent: number | null; daily_images: number | null } | undefined;
+    if (!row) return {};
+    const read = (v: number | null) => (v === null ? undefined : v === NO_LIMIT ? null : v);
+    return withoutUndefined({ rpm: read(row.rpm), concurrent: read(row.concurrent), dailyImages: read(row.daily_images) });
+  }
+
+  async limitOverrides(accountId: string): Promise<AccountLimitOverrides> {
+    return this.overridesOf(accountId);
+  }
+
+  async setLimitOverrides(accountId: string, overrides: AccountLimitOverrides): Promise<void> {
+    const write = (v: number | null | undefined) => (v === undefined ? null : v === null ? NO_LIMIT : v);
+    if (Object.values(overrides).every((v) => v === undefined)) this.sql.clearOverrides.run(accountId);
+    else this.sql.setOverrides.run(accountId, write(overrides.rpm), write(overrides.concurrent), write(overrides.dailyImages));
+  }
+
+  async enqueue(request: NewRequest, limits: EnqueueLimits): Promise<Enqueued> {
+    // IMMEDIATE takes the write lock first, so the counts and the insert see the same state.
+    const out = this.db.transaction(this.enqueueTx).immediate(request, limits);
     if (out.created) this.forget();
     return out;
   }
@@ -282,7 +379,7 @@ export class SqliteRequestStore implements RequestStore {
     const row = this.sql.cancel.get(now, id) as Row | undefined;
     if (row) {
       this.forget();
-      return { outcome: 'cancelled', record: toRecord(row) };
+      return { outcome: 'cancelled', record: toRecord(row), engineState: row.engine_state ? (JSON.parse(row.engine_state) as EngineCheckpoint) : null };
     }
     const current = await this.get(id);
     if (!current) return { outcome: 'not_found' };
@@ -353,6 +450,10 @@ export class SqliteRequestStore implements RequestStore {
     return didChange;
   }
 
+  async oldestQueuedAt(): Promise<number | null> {
+    return (this.sql.oldestQueued.get() as number | undefined) ?? null;
+  }
+
   async countByStatus(): Promise<Record<RequestStatus, number>> {
     const out = { in_queue: 0, in_progress: 0, completed: 0, failed: 0, cancelled: 0 };
     for (const row of this.sql.counts.all() as { status: RequestStatus; n: number }[]) out[row.status] = row.n;
@@ -410,14 +511,44 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async usageByDay(accountId: string, since: number): Promise<UsageDay[]> {
-    const rows = this.sql.usage.all(accountId, since) as { day: string; requests: number; completed: number; mp: number; compute: number }[];
-    return rows.map((r) => ({
-      day: r.day,
-      requests: r.requests,
-      completed: r.completed,
-      outputMegapixels: Math.round(r.mp * 100) / 100,
-      computeSeconds: Math.round(r.compute * 100) / 100,
-    }));
+    const rows = this.sql.usage.all(accountId, since) as {
+      day: string; requests: number; completed: number; failed: number; cancelled: number; images: number; mp: number; compute: number;
+    }[];
+    const days = new Map<string, UsageDay>();
+    for (const r of rows) {
+      days.set(r.day, {
+        day: r.day,
+        requests: r.requests,
+        completed: r.completed,
+        failed: r.failed,
+        cancelled: r.cancelled,
+        images: r.images,
+        outputMegapixels: round2(r.mp),
+        computeSeconds: round2(r.compute),
+        engines: {},
+        upstream: {},
+      });
+    }
+    for (const e of this.sql.usageEngines.all(accountId, since) as { day: string; engine: string; n: number }[]) days.get(e.day)!.engines[e.engine] = e.n;
+    for (const u of this.sql.usageUpstream.all(accountId, since) as { day: string; name: string; total: number }[]) days.get(u.day)!.upstream[u.name] = u.total;
+    return [...days.values()];
+  }
+
+  async usageEntries(filter: { since: number; until?: number | undefined; accountId?: string | undefined; after?: string | undefined; limit: number }): Promise<UsageEntry[]> {
+    const afterAt = filter.after ? ((this.sql.ledgerPosition.get(filter.after) as number | undefined) ?? -1) : -1;
+    const rows = this.sql.usageEntries.all({
+      since: filter.since,
+      until: filter.until ?? Number.MAX_SAFE_INTEGER,
+      account: filter.accountId ?? null,
+      afterAt,
+      afterId: filter.after ?? '',
+      limit: filter.limit,
+    }) as LedgerRow[];
+    return rows.map(toUsageEntry);
+  }
+
+  async deleteUsageBefore(cutoff: number): Promise<number> {
+    return this.sql.deleteUsage.run(cutoff).changes;
   }
 
   async ping(): Promise<void> {

@@ -85,7 +85,7 @@ describe('a comfyui engine in the configuration file', () => {
     expect(problems(headers)).toContain('engines.gpu.headers_env.Authorization: the environment variable COMFY_PROXY_AUTH is not set');
     expect(resolveConfig({ config: configDir(headers) }, { COMFY_PROXY_AUTH: 'Bearer x' }).engines.gpu!.type).toBe('comfyui');
     expect(problems(engine('    url: http://a:8188\n    workflow: weightless-blend\n    request_timeout: soon\n'))).toContain(
-      'engines.gpu.request_timeout: expected a duration such as 30s or 2m, or a number of seconds (each call to ComfyUI; default 30s) (got "soon")',
+      'engines.gpu.request_timeout: expected a duration such as 30s, 10m or 2h, or a number of seconds (got "soon")',
     );
   });
 });

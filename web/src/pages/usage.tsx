@@ -1,7 +1,7 @@
-/** The account's usage per UTC day: requests, output megapixels, compute seconds. */
+/** The account's usage per UTC day (from the usage ledger): requests, images, megapixels, compute, engines; and its limits. */
 import { useEffect, useState } from 'preact/hooks';
 import { number } from '../format.js';
-import type { Session, UsageDay } from '../session.js';
+import type { Session, Usage, UsageDay } from '../session.js';
 import { ErrorBanner } from '../components/notes.js';
 
 const PERIODS = [7, 30, 90];
@@ -9,19 +9,23 @@ const PERIODS = [7, 30, 90];
 export function UsagePage({ session }: { session: Session }) {
   const [days, setDays] = useState(30);
   const [rows, setRows] = useState<UsageDay[] | undefined>();
+  const [limits, setLimits] = useState<Usage['limits'] | undefined>();
   const [error, setError] = useState<string | undefined>();
 
   useEffect(() => {
     setRows(undefined);
     session.usage(days).then(
-      (u) => setRows(u.days),
+      (u) => {
+        setRows(u.days);
+        setLimits(u.limits);
+      },
       (err: Error) => setError(err.message),
     );
   }, [session, days]);
 
   const total = (rows ?? []).reduce(
-    (t, d) => ({ requests: t.requests + d.requests, mp: t.mp + d.output_megapixels, seconds: t.seconds + d.compute_seconds }),
-    { requests: 0, mp: 0, seconds: 0 },
+    (t, d) => ({ requests: t.requests + d.requests, images: t.images + d.images, mp: t.mp + d.output_megapixels, seconds: t.seconds + d.compute_seconds }),
+    { requests: 0, images: 0, mp: 0, seconds: 0 },
   );
   const series = fillDays(rows ?? [], days);
   const peak = Math.max(1, ...series.map((d) => d.requests));
@@ -31,7 +35,8 @@ export function UsagePage({ session }: { session: Session }) {
       <div class="page-head">
         <div>
           <h1 tabIndex={-1}>Usage</h1>
-          <p class="summary">What this account's requests used, per day (UTC).</p>
+          <p class="summary">What this account's requests used, on the day each ended (UTC).</p>
+          <p class="summary limits" aria-label="Limits">{describeLimits(limits)}</p>
         </div>
         <label class="period">
           Period
@@ -49,6 +54,10 @@ export function UsagePage({ session }: { session: Session }) {
         <div class="card stat">
           <span class="stat-value">{number(total.requests)}</span>
           <span class="muted">requests</span>
+        </div>
+        <div class="card stat">
+          <span class="stat-value">{number(total.images)}</span>
+          <span class="muted">output images</span>
         </div>
         <div class="card stat">
           <span class="stat-value">{number(total.mp, 1)}</span>
@@ -85,8 +94,11 @@ export function UsagePage({ session }: { session: Session }) {
                   <th scope="col">Day (UTC)</th>
                   <th scope="col" class="num">Requests</th>
                   <th scope="col" class="num">Completed</th>
+                  <th scope="col" class="num">Failed</th>
+                  <th scope="col" class="num">Images</th>
                   <th scope="col" class="num">Output MP</th>
                   <th scope="col" class="num">Compute s</th>
+                  <th scope="col">Engines</th>
                 </tr>
               </thead>
               <tbody>
@@ -95,8 +107,15 @@ export function UsagePage({ session }: { session: Session }) {
                     <th scope="row">{d.day}</th>
                     <td class="num">{number(d.requests)}</td>
                     <td class="num">{number(d.completed)}</td>
+                    <td class="num">{number(d.failed)}</td>
+                    <td class="num">{number(d.images)}</td>
                     <td class="num">{number(d.output_megapixels, 2)}</td>
                     <td class="num">{number(d.compute_seconds, 1)}</td>
+                    <td class="small">
+                      {Object.entries(d.engines)
+                        .map(([name, n]) => `${name} ${n}`)
+                        .join(', ')}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -109,6 +128,16 @@ export function UsagePage({ session }: { session: Session }) {
 }
 
 /** Every day of the period, with zeros for the days the server has no row for. */
+function describeLimits(limits: Usage['limits'] | undefined): string {
+  if (!limits) return '';
+  const parts = [
+    limits.rpm !== undefined ? `${limits.rpm} submits a minute` : '',
+    limits.concurrent !== undefined ? `${limits.concurrent} requests queued or running at once` : '',
+    limits.daily_images !== undefined ? `${limits.daily_images} output images a day` : '',
+  ].filter(Boolean);
+  return parts.length ? `Limits: ${parts.join(', ')}.` : 'No limits on this account.';
+}
+
 function fillDays(rows: UsageDay[], days: number): { day: string; requests: number }[] {
   const byDay = new Map(rows.map((r) => [r.day, r.requests]));
   const today = new Date();
