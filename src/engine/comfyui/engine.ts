@@ -87,6 +87,18 @@ export class ComfyUIEngine implements Engine {
     return this.pool.status();
   }
 
+  /**
+   * A request cancelled while back in the queue may still have its prompt in ComfyUI (its worker
+   * died): that prompt is removed or interrupted.
+   */
+  async cancel(state: unknown): Promise<void> {
+    const saved = state as Partial<Checkpoint> | null;
+    const server = this.pool.byKey(saved?.server);
+    if (!server || typeof saved?.prompt_id !== 'string') return;
+    await stopPrompt(server, saved.prompt_id, this.log, STOP_TIMEOUT_MS);
+    this.confirm(server, saved.prompt_id, this.log);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.probeTimer);
     await Promise.race([Promise.allSettled(this.stopping), new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
@@ -256,7 +268,13 @@ export class ComfyUIEngine implements Engine {
       const collected = await collectOutputs(server, entry, outputs, { width: request.width, height: request.height, count: plan.asked }, ctx.signal);
       ctx.log.debug({ prompt_id: promptId, images: collected.images.length, ms: Math.round(performance.now() - collecting) }, 'outputs downloaded from ComfyUI');
       ctx.progress(1);
-      return { images: collected.images, edits: [], warnings: [...plan.warnings, ...collected.warnings] };
+      return {
+        images: collected.images,
+        edits: [],
+        warnings: [...plan.warnings, ...collected.warnings],
+        // For the operator: where to find the run in ComfyUI (its history, its output files).
+        metadata: { comfyui_prompt_id: promptId, comfyui_server: server.index + 1 },
+      };
     }
     if (end?.[0] === 'execution_interrupted') {
       if (ctx.signal.aborted) throw ctx.signal.reason;

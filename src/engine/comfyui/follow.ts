@@ -90,7 +90,8 @@ export async function stopPrompt(server: ComfyServer, promptId: string, log: Log
  */
 export async function confirmStopped(server: ComfyServer, promptId: string, log: Logger, o: { everyMs: number; attempts: number; timeoutMs: number }): Promise<boolean> {
   for (let i = 0; i < o.attempts; i++) {
-    await new Promise((r) => setTimeout(r, o.everyMs));
+    // Never what keeps a process from exiting.
+    await new Promise((r) => setTimeout(r, o.everyMs).unref());
     try {
       const queue = await server.client.queue(AbortSignal.timeout(o.timeoutMs));
       if (!queue.running.includes(promptId) && !queue.pending.includes(promptId)) return true;

@@ -1,15 +1,20 @@
 /**
  * `retouch serve` killed with -9 while ComfyUI runs its prompt, then started again on the same data
  * dir and configuration file: the next attempt follows the same prompt instead of queueing another,
- * the request ends once, and nothing is left running in ComfyUI. (Runs the built CLI: `npm run
- * build` first; `npm test` does.)
+ * the request ends once, and nothing is left running in ComfyUI; and if the request is cancelled
+ * while back in the queue, its prompt is stopped. (Runs the built CLI: `npm run build` first; `npm
+ * test` does.)
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeComfyUI } from '../../fakes/comfyui/server.js';
+import { openDatabase } from '../../../src/db/sqlite.js';
+import { SqliteRequestStore } from '../../../src/requests/sqlite/store.js';
+import { viaComfy } from '../../helpers/comfyui.js';
 import { dataUri, tempDir } from '../../helpers/paths.js';
 import { startServe, type ServeProcess } from '../../helpers/process.js';
+import { startServer } from '../../helpers/server.js';
 
 const KEY = 'rt_test_comfyui_restart';
 /** Each test starts `retouch serve` twice (a few seconds each on a loaded machine) and waits out a lease. */
@@ -101,5 +106,32 @@ describe('a retouch process killed while ComfyUI runs its prompt', () => {
     expect(prompts).toHaveLength(2);
     expect(prompts[0]).toBe(lost);
     expect(comfy.finished.map((f) => f.promptId)).toEqual([prompts[1]]);
+  }, TWO_STARTS_MS);
+
+  it('stops the prompt in ComfyUI when the request, back in the queue after its worker died, is cancelled', async () => {
+    comfy = await new FakeComfyUI({ slow: { '*': 1_000 } }).start();
+    const dataDir = tempDir();
+    const first = await serve(configFile(comfy.url), dataDir);
+    const body = { image_urls: [dataUri('coffee.png')], prompt: 'make it pop', 'width×height': '1024x1024(1:1)' };
+    const { request_id: id } = await call(first.url, '/v1/models/bytedance/dreamina-4-0/edit', { method: 'POST', body: JSON.stringify(body) });
+    const promptId = await comfy.started();
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // What a live worker's maintenance would do once the lease expired: the request is queued again.
+    const db = openDatabase(path.join(dataDir, 'retouch.db'));
+    await new SqliteRequestStore(db).recoverExpiredLeases(Date.now() + 60_000, 3);
+    db.close();
+
+    // An API node (no worker to take it) cancels it: the prompt still running in ComfyUI is stopped.
+    const api = await startServer({ dataDir, worker: false, settings: { apiKey: KEY }, configure: viaComfy({ gpu: comfy }, ['gpu', 'builtin']) });
+    try {
+      const cancelled = await (await api.api(`/v1/requests/${id}/cancel`, { method: 'POST', key: KEY })).json();
+      expect(cancelled).toEqual({ request_id: id, status: 'cancelled' });
+      await expect.poll(() => comfy!.finished.find((f) => f.promptId === promptId)?.outcome, { timeout: 10_000 }).toBe('interrupted');
+      expect(comfy.requests).toContainEqual({ method: 'POST', path: '/interrupt', body: { prompt_id: promptId } });
+      expect(comfy.queue()).toEqual({ running: [], pending: [] });
+    } finally {
+      await api.close();
+    }
   }, TWO_STARTS_MS);
 });
