@@ -11,6 +11,7 @@ import type { FileStorage } from '../storage/types.js';
 import { Duration } from './option-types.js';
 import type { Engine } from './types.js';
 import { ark } from './ark/definition.js';
+import { comfyui } from './comfyui/definition.js';
 import { fal } from './fal/definition.js';
 import { jimeng } from './jimeng/definition.js';
 import { replicate } from './replicate/definition.js';
@@ -74,6 +75,7 @@ const builtin: EngineTypeDefinition = {
 
 export const ENGINE_TYPES: Readonly<Record<string, EngineTypeDefinition>> = {
   builtin,
+  comfyui,
   jimeng,
   ark,
   runcomfy,

@@ -186,7 +186,7 @@ export class EngineRouter {
           if (ctx.signal.aborted) throw err;
           const last = i === chain.length - 1;
           if (err instanceof EngineUnavailableError) {
-            this.coolDown(entry, err.message);
+            if (err.cooldown) this.coolDown(entry, err.message);
             ctx.log.warn({ engine: name, reason: err.message, fallback: !last }, 'engine could not serve the request');
             failures.push({ engine: name, message: err.message });
             this.observer?.failed(name, err instanceof EngineTimeoutError ? 'timeout' : 'unavailable');
