@@ -50,7 +50,7 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'retouch-soak-'));
 const cli = (args) => execFileSync(process.execPath, [BIN, ...args, '--data-dir', dataDir], { encoding: 'utf8' });
 const main = JSON.parse(cli(['keys', 'create', '--name', 'soak', '--json']));
 const limited = JSON.parse(cli(['keys', 'create', '--name', 'soak-limited', '--json']));
-cli(['accounts', 'limits', limited.account_id, '--rpm', '6', '--concurrent', '2']);
+cli(['accounts', 'limits', limited.account_id, '--rpm', '6', '--concurrent', '1']);
 
 const hooks = new Map();
 const receiver = http.createServer((req, res) => {
@@ -195,8 +195,11 @@ const actions = [
     }
   }],
   [13, async function submitOverLimits() {
-    const res = await call('POST', MODEL_PATH, { key: limited.key, json: body() });
-    if (await classify('limited submit', res, { refusals: [429] })) track((await res.json()).request_id, limited.key, false);
+    // Two at once: with one request allowed at a time, the second is refused (or the rate is).
+    const answers = await Promise.all([0, 1].map(() => call('POST', MODEL_PATH, { key: limited.key, json: body() })));
+    for (const res of answers) {
+      if (await classify('limited submit', res, { refusals: [429] })) track((await res.json()).request_id, limited.key, false);
+    }
   }],
   [10, async function followStream() {
     const id = [...pending][Math.floor(Math.random() * pending.size)];
