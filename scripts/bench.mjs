@@ -5,7 +5,8 @@
 //   1. status polls/s: retouch (API role, real SQLite) vs a bare node:http server with the same JSON
 //   2. submits/s: the same pair, with a real body (image URL + prompt)
 //   3. one 2048x2048 request end to end through `retouch serve`, and the engine alone
-//   4. scale-out: PostgreSQL next to SQLite, and 1/2/4 worker processes (bench/scale-out.mjs)
+//   4. one request through the ComfyUI engine vs the same graph submitted to the (fake) ComfyUI directly
+//   5. scale-out: PostgreSQL next to SQLite, and 1/2/4 worker processes (bench/scale-out.mjs)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -123,7 +124,7 @@ async function endToEnd() {
   }
 }
 
-const sections = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ['api', 'e2e', 'engine', 'scale']);
+const sections = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ['api', 'e2e', 'engine', 'comfyui', 'scale']);
 console.log(`retouch bench: ${os.cpus().length} cores, Node ${process.version}, sections: ${[...sections].join(', ')}\n`);
 if (sections.has('api')) {
 ensureWrk();
@@ -148,6 +149,14 @@ if (sections.has('engine')) {
   console.log(`  text replacement, 2048x2048  ${fmt(e.text.ms)} ms, OCR to encoded JPEG, ${e.text.replaced} of 2 words replaced  (aim ≤ 1,500 ms)`);
   console.log(`  ten references              ${fmt(e.ten.ms)} ms, ${e.ten.placed} subjects placed, nine segmentation passes`);
   console.log(`  peak RSS, two 6198x2656 requests at a time, model loaded: ${fmt(peakMemory())} MB  (aim < 1,500)`);
+}
+if (sections.has('comfyui')) {
+  const { comfyuiBenchmark } = await import('../bench/comfyui.mjs');
+  const c = await comfyuiBenchmark();
+  const allowed = 1.1 * c.direct + 50;
+  console.log('\nComfyUI engine: one 1024x1024 request with two references through `retouch serve`, against the same graph sent to the same fake ComfyUI directly, medians:');
+  console.log(`  through retouch ${fmt(c.retouch)} ms  direct ${fmt(c.direct)} ms  ${(c.retouch / c.direct).toFixed(2)}x, +${fmt(c.retouch - c.direct)} ms  (aim ≤ 1.1x + 50 ms = ${fmt(allowed)} ms: ${c.retouch <= allowed ? 'met' : 'missed'})`);
+  console.log(`  of which in the worker (claimed to stored) ${fmt(c.worker)} ms; the rest is the submit, the queue and the client's polling`);
 }
 if (sections.has('scale')) {
   ensureWrk();

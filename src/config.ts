@@ -217,6 +217,8 @@ export const SETTINGS = {
     help: 'Wait before the first webhook retry; each next one waits twice as long, up to an hour.' }),
   webhookTimeout: setting({ flag: '--webhook-timeout <duration>', env: 'RETOUCH_WEBHOOK_TIMEOUT', default: '10s', parse: duration, roles: WORKER,
     help: 'Time a webhook receiver has to answer.' }),
+  syncTimeout: setting({ flag: '--sync-timeout <duration>', env: 'RETOUCH_SYNC_TIMEOUT', default: '5m', parse: duration, roles: API,
+    help: 'How long a synchronous call of another API\'s surface (OpenAI images.edit, fal.run) waits for its request before answering a timeout.' }),
   logLevel: setting({ flag: '--log-level <level>', env: 'RETOUCH_LOG_LEVEL', default: 'info', roles: BOTH,
     help: 'Log level of the JSON logs on stdout: fatal, error, warn, info, debug, trace or silent.',
     parse: (raw, name) => {

@@ -25,11 +25,12 @@ import { startMetricsServer } from './metrics/server.js';
 import { MODELS } from './models/catalogue.js';
 import { dreaminaEdit } from './models/dreamina-4-0-edit.js';
 import type { ModelDefinition } from './models/types.js';
-import type { RequestStore } from './requests/types.js';
+import type { EngineCheckpoint, RequestStore } from './requests/types.js';
 import { LocalStorage } from './storage/local/storage.js';
 import { S3Storage } from './storage/s3/storage.js';
 import { SignedUrls } from './storage/signed-urls.js';
 import type { FileStorage } from './storage/types.js';
+import { surfaceWebhookFormats } from './api/surfaces/index.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { Maintenance } from './worker/maintenance.js';
 import { HEARTBEAT_MS, Worker } from './worker/worker.js';
@@ -103,6 +104,22 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     engines: () => runtime.engines?.states() ?? {},
   });
   const runtime: Runtime = { config, log, db, store, keys, storage, metrics, close: async () => undefined };
+  const engineDeps = () => ({
+    log,
+    baseDir: config.configFile ? path.dirname(config.configFile) : process.cwd(),
+    env: process.env,
+    allowPrivateUrls: config.allowPrivateUrls,
+    dialHooks: overrides.dialHooks,
+    storage,
+  });
+  // A node without the worker role builds the engines only when a cancel must reach a provider.
+  let cancelRouter: Promise<EngineRouter> | undefined;
+  const cancelUpstream = (requestId: string, checkpoint: EngineCheckpoint) => {
+    cancelRouter ??= runtime.engines ? Promise.resolve(runtime.engines) : createEngines(config, engineDeps(), overrides.engines);
+    void cancelRouter
+      .then((router) => router.cancelUpstream(checkpoint, log.child({ request_id: requestId })))
+      .catch((err) => log.warn({ err, request_id: requestId }, 'could not cancel the upstream job of a cancelled request'));
+  };
 
   if (roles.worker) {
     // libvips defaults to one thread on glibc; an engine run should use the cores it is given.
@@ -111,21 +128,10 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
       const key = storage.keyOfSignedUrl(url, Date.now());
       return key ? storage.read(key) : undefined;
     };
-    const engines = await createEngines(
-      config,
-      {
-        log,
-        baseDir: config.configFile ? path.dirname(config.configFile) : process.cwd(),
-        env: process.env,
-        allowPrivateUrls: config.allowPrivateUrls,
-        dialHooks: overrides.dialHooks,
-      },
-      { ...(overrides.engine && { builtin: overrides.engine }), ...overrides.engines },
-      {
-        failed: (engine, kind) => metrics.engineFailures.inc({ engine, kind }),
-        passedOn: (engine) => metrics.fallbacks.inc({ engine }),
-      },
-    );
+    const engines = await createEngines(config, engineDeps(), { ...(overrides.engine && { builtin: overrides.engine }), ...overrides.engines }, {
+      failed: (engine, kind) => metrics.engineFailures.inc({ engine, kind }),
+      passedOn: (engine) => metrics.fallbacks.inc({ engine }),
+    });
     runtime.engines = engines;
     await engines.warmUp();
     runtime.worker = new Worker(
@@ -154,6 +160,8 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         // Webhooks obey the address rule of image URLs, but not the image host allow-list.
         policy: { ...defaultInputPolicy(), allowPrivateUrls: config.allowPrivateUrls, allowedHosts: null },
         hooks: overrides.dialHooks ?? { lookup: systemLookup, addressRule: forbiddenRange },
+        // Requests made through Replicate's or fal's surface are announced as those providers do.
+        formatFor: await surfaceWebhookFormats(config, storage, stores.secret),
       },
       {
         retryForMs: config.webhookRetryFor,
@@ -181,7 +189,9 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         models: MODELS,
         uploadPolicy: inputPolicyFor(config)(dreaminaEdit),
         metrics,
+        secret: stores.secret,
         onEnqueued: () => runtime.worker?.wake(),
+        onCancelledUpstream: cancelUpstream,
         workersAlive: async () => (await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).length > 0,
         engineStates: async () =>
           runtime.engines?.states() ??

@@ -19,6 +19,7 @@ import { requestMigrations } from './requests/postgres/migrations.js';
 import { PostgresRequestStore } from './requests/postgres/store.js';
 import { SqliteRequestStore } from './requests/sqlite/store.js';
 import type { RequestStore } from './requests/types.js';
+import { fileSecret, type SecretSource } from './secrets.js';
 import { UrlSigner } from './storage/signer.js';
 
 export interface Stores {
@@ -26,6 +27,8 @@ export interface Stores {
   keys: KeyStore;
   /** The secret that signs file URLs; made on first use. */
   signer(): Promise<UrlSigner>;
+  /** A secret every process of the deployment shares (src/secrets.ts). */
+  secret: SecretSource;
   /** The embedded database, when there is one (tests read it directly). */
   db?: SqliteDatabase;
   close(): Promise<void>;
@@ -49,11 +52,13 @@ export async function openStores(config: Config, options: OpenOptions): Promise<
   if (config.databaseUrl) return openPostgres(config, config.databaseUrl, options);
   const db = openDatabase(path.join(config.dataDir, 'retouch.db'));
   let signer: UrlSigner | undefined;
+  const secret: SecretSource = async (name) => fileSecret(config.dataDir, name);
   return {
     db,
     store: new SqliteRequestStore(db),
     keys: new SqliteKeyStore(db, { envKey: config.apiKey }),
-    signer: async () => (signer ??= UrlSigner.fromDataDir(config.dataDir)),
+    signer: async () => (signer ??= new UrlSigner(await secret('url_signing'))),
+    secret,
     close: async () => {
       db.close();
     },
@@ -73,10 +78,12 @@ async function openPostgres(config: Config, url: string, options: OpenOptions): 
     }
     const keys = await PostgresKeyStore.open(pool, listener, { envKey: config.apiKey });
     let signer: UrlSigner | undefined;
+    const secret: SecretSource = (name) => keys.sharedSecret(name);
     return {
       store: new PostgresRequestStore(pool, listener),
       keys,
-      signer: async () => (signer ??= new UrlSigner(await keys.urlSigningSecret())),
+      signer: async () => (signer ??= new UrlSigner(await secret('url_signing'))),
+      secret,
       close: async () => {
         await listener?.close();
         await pool.end();

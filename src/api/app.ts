@@ -3,14 +3,15 @@
  * listen on a port of their choice.
  */
 import crypto from 'node:crypto';
+import http from 'node:http';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { Ajv } from 'ajv';
 import Fastify, { LogController, type FastifyInstance, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
-import { imageUriProblem, webhookUrlProblem } from './validation.js';
+import { schemaValidator } from './validation.js';
 import type { ApiDeps } from './context.js';
+import { withFastStatus } from './fast-status.js';
 import { requireApiKey } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { fileRoutes } from './routes/files.js';
@@ -23,6 +24,7 @@ import { accountRoutes } from './routes/account.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { requestRoutes } from './routes/requests.js';
 import { playgroundRoutes } from './routes/playground.js';
+import { FAL_CLIENT_HEADERS, registerSurfaces } from './surfaces/index.js';
 import { ErrorEnvelope } from '../contract/schemas.js';
 
 const VERSION = '0.1.0';
@@ -50,24 +52,8 @@ export interface AppOptions {
  * dropped). Query strings, paths and headers are text by nature, so they are coerced.
  */
 function requestValidators(): FastifySchemaCompiler<unknown> {
-  const make = (part: 'body' | 'text') => {
-    const ajv = new Ajv({
-      coerceTypes: part === 'text' ? 'array' : false,
-      useDefaults: true,
-      removeAdditional: part === 'body' ? 'all' : false,
-      // One detail entry per broken rule, with the offending value at hand for its message.
-      allErrors: true,
-      verbose: true,
-      strict: false,
-    });
-    ajv.addFormat('image_uri', (value: string) => imageUriProblem(value) === undefined);
-    ajv.addFormat('webhook_uri', (value: string) => webhookUrlProblem(value) === undefined);
-    // The seed's `validations` list documents the image rules, which the fetcher enforces.
-    ajv.addKeyword({ keyword: 'validations', schemaType: 'array' });
-    return ajv;
-  };
-  const body = make('body');
-  const text = make('text');
+  const body = schemaValidator('body');
+  const text = schemaValidator('text');
   return ({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
 }
 
@@ -80,6 +66,8 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     requestIdHeader: false,
     // One access line per request (the onResponse hook below) instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'req_id', disableRequestLogging: true }),
+    // Ordinary status polls are answered before Fastify's routing and hooks (fast-status.ts).
+    serverFactory: (handler) => http.createServer(withFastStatus(handler, deps, options.logger, nextRequestId)),
   });
 
   app.setValidatorCompiler(requestValidators());
@@ -88,10 +76,10 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     reply.header('x-request-id', request.id);
     done();
   });
-  const http = deps.metrics?.http;
+  const httpDurations = deps.metrics?.http;
   app.addHook('onResponse', (request, reply, done) => {
     // The route's template, never the path: ids must not become label values.
-    http?.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode }, reply.elapsedTime / 1000);
+    httpDurations?.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode }, reply.elapsedTime / 1000);
     // Polls are most of the traffic and say little: successful reads log at debug, the rest at info.
     const level = reply.statusCode < 400 && (request.method === 'GET' || request.method === 'HEAD') ? 'debug' : 'info';
     if (options.logger.isLevelEnabled(level)) {
@@ -114,9 +102,10 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     // Only the listed origins: an API key in a browser page is the page owner's choice to make.
     await app.register(cors, {
       origin: deps.config.corsOrigins,
-      methods: ['GET', 'POST', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id'],
-      exposedHeaders: ['x-request-id', 'retry-after', 'preference-applied', 'idempotent-replayed'],
+      // PUT and the x-fal-* headers: fal's client in a browser (its proxyUrl, its uploads, cancel).
+      methods: ['GET', 'POST', 'DELETE', 'PUT'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id', ...FAL_CLIENT_HEADERS],
+      exposedHeaders: ['x-request-id', 'retry-after', 'preference-applied', 'idempotent-replayed', 'x-fal-request-id'],
       maxAge: 600,
     });
   }
@@ -162,6 +151,8 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     libraryRoutes(v1, deps);
     accountRoutes(v1, deps);
   });
+  // Replicate's, fal's and OpenAI's APIs over the same requests (docs/surfaces.md).
+  await registerSurfaces(app, deps, { keepAliveMs: options.streamKeepAliveMs });
 
   return app;
 }

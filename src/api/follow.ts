@@ -85,3 +85,33 @@ export async function waitForFinal(store: RequestStore, id: string, timeoutMs: n
 }
 
 export const POLL_INTERVAL_MS = MAX_DELAY_MS;
+
+/**
+ * The request each time its status, queue position or progress changes, ending with its final
+ * state (or when it disappears, or `signal` fires). For the other APIs' event streams, which send
+ * whole states rather than the native stream's numbered status events.
+ */
+export async function* watchRequest(
+  store: RequestStore,
+  id: string,
+  signal: AbortSignal,
+  /** Called after each look that found nothing new (a stream sends its keep-alive there). */
+  onIdle?: () => void,
+): AsyncGenerator<RequestRecord> {
+  let last = '';
+  let delay = FIRST_DELAY_MS;
+  while (!signal.aborted) {
+    const record = await store.get(id);
+    if (!record) return;
+    const stamp = `${record.status}:${record.queuePosition ?? ''}:${record.status === 'in_progress' ? record.progress.toFixed(2) : ''}`;
+    if (stamp !== last) {
+      last = stamp;
+      yield record;
+    } else {
+      onIdle?.();
+    }
+    if (FINAL_STATUSES.has(record.status)) return;
+    await sleep(delay, signal);
+    delay = Math.min(MAX_DELAY_MS, delay * 2);
+  }
+}

@@ -4,7 +4,7 @@
  * was found. Values are never echoed whole: an image URL may be a multi-megabyte data URI or carry
  * credentials.
  */
-import type { ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import type { ErrorDetail } from '../errors.js';
 
 /** The longest image URL accepted; data: URIs are bounded by the body limit instead. */
@@ -35,6 +35,29 @@ export function imageUriProblem(value: string): string | undefined {
 export function webhookUrlProblem(value: string): string | undefined {
   if (value.startsWith('data:')) return 'must be an http(s) URL';
   return imageUriProblem(value)?.replace(' or a data: URI', '');
+}
+
+/**
+ * The validator of request parts. Bodies are JSON and typed: a string where a number belongs is the
+ * client's mistake to hear about, not to guess at, and the stored input is exactly the model's
+ * schema (unknown fields dropped). Query strings, paths and headers are text by nature, so they are
+ * coerced.
+ */
+export function schemaValidator(part: 'body' | 'text'): Ajv {
+  const ajv = new Ajv({
+    coerceTypes: part === 'text' ? 'array' : false,
+    useDefaults: true,
+    removeAdditional: part === 'body' ? 'all' : false,
+    // One detail entry per broken rule, with the offending value at hand for its message.
+    allErrors: true,
+    verbose: true,
+    strict: false,
+  });
+  ajv.addFormat('image_uri', (value: string) => imageUriProblem(value) === undefined);
+  ajv.addFormat('webhook_uri', (value: string) => webhookUrlProblem(value) === undefined);
+  // The seed's `validations` list documents the image rules, which the fetcher enforces.
+  ajv.addKeyword({ keyword: 'validations', schemaType: 'array' });
+  return ajv;
 }
 
 type Loc = (string | number)[];

@@ -23,11 +23,18 @@ export function statusBody(r: RequestRecord): StatusResponse {
   return body;
 }
 
+/**
+ * When a finished request's output URLs expire: fixed from the finish time, not from each poll, so
+ * the same result always shows the same URLs.
+ */
+export function outputUrlExpiry(r: RequestRecord, urlTtlMs: number): number {
+  return Math.min((r.finishedAt ?? r.createdAt) + urlTtlMs, r.expiresAt);
+}
+
 export function resultBody(r: RequestRecord, storage: FileStorage, urlTtlMs: number): ResultResponse {
   const body: ResultResponse = statusBody(r);
   if (r.status === 'completed' && r.result) {
-    // Fixed from the finish time, not from each poll: the same result always shows the same URLs.
-    const expiresAt = Math.min((r.finishedAt ?? r.createdAt) + urlTtlMs, r.expiresAt);
+    const expiresAt = outputUrlExpiry(r, urlTtlMs);
     const images = r.result.files.map((f) => storage.signedUrl(f.key, expiresAt));
     body.output = images.length === 1 ? { image: images[0]!, images } : { images };
   }

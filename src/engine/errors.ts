@@ -11,9 +11,16 @@
 import { PublicError } from '../errors.js';
 
 export class EngineUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * False when only this request could not run there and the engine itself is fine (a graph that
+   * needs more references than the request has, a size too large for the GPU): no cooldown.
+   */
+  readonly cooldown: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; cooldown?: boolean }) {
     super(message, options);
     this.name = 'EngineUnavailableError';
+    this.cooldown = options?.cooldown ?? true;
   }
 }
 

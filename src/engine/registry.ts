@@ -7,8 +7,15 @@
 import type { Logger } from 'pino';
 import { Type, type TProperties } from 'typebox';
 import type { DialHooks } from '../inputs/dial.js';
-import { DURATION_PATTERN } from '../units.js';
+import type { FileStorage } from '../storage/types.js';
+import { Duration } from './option-types.js';
 import type { Engine } from './types.js';
+import { ark } from './ark/definition.js';
+import { comfyui } from './comfyui/definition.js';
+import { fal } from './fal/definition.js';
+import { jimeng } from './jimeng/definition.js';
+import { replicate } from './replicate/definition.js';
+import { runcomfy } from './runcomfy/definition.js';
 
 /** What every engine type is given when it is built. */
 export interface EngineBuildDeps {
@@ -21,6 +28,11 @@ export interface EngineBuildDeps {
   allowPrivateUrls: boolean;
   /** Tests pin where outgoing connections may go. */
   dialHooks?: DialHooks | undefined;
+  /**
+   * retouch's file storage, whose signed URLs live under --public-url: providers that take images
+   * only by URL are given references from there.
+   */
+  storage?: FileStorage | undefined;
 }
 
 /** A problem with one engine's options that the schema cannot see (a missing file, an unset variable). */
@@ -42,9 +54,7 @@ export interface EngineTypeDefinition {
   create(name: string, options: Record<string, unknown>, deps: EngineBuildDeps): Promise<Engine>;
 }
 
-export const Duration = Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Number({ minimum: 0 })], {
-  description: 'a duration such as 30s, 10m or 2h, or a number of seconds',
-});
+export { Duration };
 
 /** The options every engine takes, whatever its type. */
 export const COMMON_OPTIONS = {
@@ -65,4 +75,10 @@ const builtin: EngineTypeDefinition = {
 
 export const ENGINE_TYPES: Readonly<Record<string, EngineTypeDefinition>> = {
   builtin,
+  comfyui,
+  jimeng,
+  ark,
+  runcomfy,
+  fal,
+  replicate,
 };

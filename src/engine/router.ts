@@ -99,6 +99,20 @@ export class EngineRouter {
     }
   }
 
+  /**
+   * A request that held an upstream job was cancelled while queued: the engine that made the job
+   * cancels it upstream (best effort), so that nobody pays for outputs no one will collect.
+   */
+  async cancelUpstream(checkpoint: EngineCheckpoint, log: Logger): Promise<void> {
+    const engine = this.entries.get(checkpoint.engine)?.engine;
+    if (!engine?.cancel) return;
+    try {
+      await engine.cancel(checkpoint.state);
+    } catch (err) {
+      log.warn({ err, engine: checkpoint.engine }, 'could not cancel the upstream job of a cancelled request');
+    }
+  }
+
   /** The engines of a model, in the order they are tried; a model not configured uses builtin. */
   chainOf(modelId: string): readonly string[] {
     return this.routes.get(modelId) ?? [BUILTIN];
@@ -172,7 +186,7 @@ export class EngineRouter {
           if (ctx.signal.aborted) throw err;
           const last = i === chain.length - 1;
           if (err instanceof EngineUnavailableError) {
-            this.coolDown(entry, err.message);
+            if (err.cooldown) this.coolDown(entry, err.message);
             ctx.log.warn({ engine: name, reason: err.message, fallback: !last }, 'engine could not serve the request');
             failures.push({ engine: name, message: err.message });
             this.observer?.failed(name, err instanceof EngineTimeoutError ? 'timeout' : 'unavailable');
@@ -211,6 +225,7 @@ export class EngineRouter {
       log: ctx.log.child({ engine: entry.name }),
       resume: resuming ? ctx.checkpointed!.state : undefined,
       checkpoint: (state) => ctx.checkpoint({ engine: entry.name, state }),
+      deadline: entry.timeoutMs ? this.now() + entry.timeoutMs : undefined,
     };
     try {
       signal.throwIfAborted();

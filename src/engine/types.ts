@@ -37,6 +37,11 @@ export interface EngineContext {
    * it is stored; rejects when the request is no longer this worker's.
    */
   checkpoint(state: unknown): Promise<void>;
+  /**
+   * When the engine's timeout ends (ms since epoch), if it has one: an engine waiting to retry
+   * (a provider's Retry-After) gives up at once rather than be aborted mid-wait.
+   */
+  deadline?: number | undefined;
 }
 
 export interface OutputImage {
@@ -67,6 +72,11 @@ export interface EngineResult {
   /** What the prompt asked for that was not done, or done differently, in plain words. */
   warnings: string[];
   usage?: EngineUsage;
+  /**
+   * What the operator may want to know and the client must not see (the provider's job id, its
+   * output links without their tokens): stored with the result, never put in a response body.
+   */
+  metadata?: Record<string, unknown>;
 }
 
 /** Whether an engine can take work, as /readyz and the router see it. */
@@ -84,6 +94,11 @@ export interface Engine {
   run(request: EditRequest, ctx: EngineContext): Promise<EngineResult>;
   /** Cheap and synchronous: what the engine last learned of its backend. Absent means always ready. */
   status?(): EngineStatus;
+  /**
+   * Cancels the upstream job an earlier attempt checkpointed (`state`), when its request was
+   * cancelled while back in the queue; best effort, resolves whatever the provider answers.
+   */
+  cancel?(state: unknown): Promise<void>;
   /** Lets go of workers, sockets and models at shutdown. */
   close?(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from 'typebox';
 import type { ModelDefinition, ImageRules } from './types.js';
+import { OUTPUT_SIZE_KEY, resolveOutputSize } from './output-size.js';
 
 export const SIZE_KEY = 'width×height';
 
@@ -109,7 +110,9 @@ export const dreaminaEdit: ModelDefinition<DreaminaEditInput> = {
   imageRules: IMAGE_RULES,
   imageUrls: (input) => input.image_urls,
   toEditRequest(input, images) {
-    const { width, height } = parseSize(input[SIZE_KEY] ?? '2048x2048(1:1)');
+    // A surface's translation may ask for a size the schema does not list (see output-size.ts).
+    const exact = (input as Record<string, unknown>)[OUTPUT_SIZE_KEY];
+    const { width, height } = typeof exact === 'string' ? resolveOutputSize(exact, images) : parseSize(input[SIZE_KEY] ?? '2048x2048(1:1)');
     return {
       images,
       prompt: input.prompt,

@@ -32,6 +32,8 @@ export interface RequestResult {
   engine?: string;
   /** Figures the engine's upstream reported (tokens, cost), for usage. */
   usage?: Record<string, number | string>;
+  /** For the operator only (an upstream job id, output links): never in a response body. */
+  metadata?: Record<string, unknown>;
 }
 
 /** Why a request failed; `message` is safe to show to its owner. */
@@ -127,7 +129,12 @@ export interface ClaimedRequest extends RequestRecord {
 }
 
 export type CancelOutcome =
-  | { outcome: 'cancelled'; record: RequestRecord }
+  | {
+      outcome: 'cancelled';
+      record: RequestRecord;
+      /** What an earlier attempt's engine left (an upstream job), to be cancelled there too. */
+      engineState?: EngineCheckpoint | null;
+    }
   /** It was cancelled before: answer as the first time did. */
   | { outcome: 'already_cancelled'; record: RequestRecord }
   /** Running or finished: refused, and it stays as it was. */

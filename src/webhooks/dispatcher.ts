@@ -12,7 +12,7 @@ import type { DialHooks } from '../inputs/dial.js';
 import type { InputPolicy } from '../inputs/types.js';
 import type { KeyStore } from '../keys/types.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { RequestStore, WebhookDelivery } from '../requests/types.js';
+import type { RequestRecord, RequestStore, WebhookDelivery } from '../requests/types.js';
 import type { FileStorage } from '../storage/types.js';
 import { postWebhook } from './send.js';
 
@@ -29,6 +29,29 @@ export interface DispatcherOptions {
   urlTtlMs: number;
 }
 
+/** One message as it goes out: the body, and the headers that sign it. */
+export interface WebhookMessage {
+  body: string;
+  headers: Record<string, string>;
+}
+
+export interface WebhookContext {
+  delivery: WebhookDelivery;
+  record: RequestRecord;
+  /** The account's Standard Webhooks secret. */
+  secret: string;
+  sentAt: Date;
+}
+
+/**
+ * How a delivery is worded and signed. retouch's own format is the default; the other APIs'
+ * surfaces bring theirs (Replicate's prediction object, fal's ED25519-signed payload), picked by
+ * the request's stored input. `skipped`: the receiver asked not to hear about this status.
+ */
+export interface WebhookFormat {
+  render(context: WebhookContext): WebhookMessage | { skipped: string } | Promise<WebhookMessage | { skipped: string }>;
+}
+
 export interface DispatcherDeps {
   store: RequestStore;
   keys: KeyStore;
@@ -37,6 +60,29 @@ export interface DispatcherDeps {
   policy: InputPolicy;
   hooks: DialHooks;
   metrics?: Metrics | undefined;
+  /** The format for a request, from its stored input; undefined for retouch's own. */
+  formatFor?: (input: unknown) => WebhookFormat | undefined;
+}
+
+/** retouch's own: `{type, timestamp, data: <the result body>}`, signed per Standard Webhooks. */
+export function nativeWebhookFormat(storage: FileStorage, urlTtlMs: number): WebhookFormat {
+  return {
+    render({ delivery: d, record, secret, sentAt }) {
+      // A message announces the status it was queued for, even if the request has moved on since.
+      const data = d.status === 'in_progress' ? { ...statusBody(record), status: 'in_progress' as const } : resultBody(record, storage, urlTtlMs);
+      const body = JSON.stringify({ type: `request.${d.status}`, timestamp: sentAt.toISOString(), data });
+      return { body, headers: standardWebhookHeaders(d.id, sentAt, body, secret) };
+    },
+  };
+}
+
+/** `webhook-id`, `webhook-timestamp` and `webhook-signature`, as Standard Webhooks (and Replicate) sign. */
+export function standardWebhookHeaders(id: string, sentAt: Date, body: string, secret: string): Record<string, string> {
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+    'webhook-signature': new Webhook(secret).sign(id, sentAt, body),
+  };
 }
 
 /** How long to wait after the `attempt`-th failed attempt. */
@@ -50,7 +96,11 @@ export class WebhookDispatcher {
   private ticking = false;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly deps: DispatcherDeps, private readonly options: DispatcherOptions) {}
+  private readonly native: WebhookFormat;
+
+  constructor(private readonly deps: DispatcherDeps, private readonly options: DispatcherOptions) {
+    this.native = nativeWebhookFormat(deps.storage, options.urlTtlMs);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.options.pollMs);
@@ -99,18 +149,16 @@ export class WebhookDispatcher {
       await store.settleDelivery(d.id, { state: 'failed', error: 'the request or its account no longer exists' });
       return;
     }
-    // A message announces the status it was queued for, even if the request has moved on since.
-    const data = d.status === 'in_progress' ? { ...statusBody(record), status: 'in_progress' as const } : resultBody(record, this.deps.storage, this.options.urlTtlMs);
-    const sentAt = new Date();
-    const payload = JSON.stringify({ type: `request.${d.status}`, timestamp: sentAt.toISOString(), data });
-    const headers = {
-      'webhook-id': d.id,
-      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-      'webhook-signature': new Webhook(secret).sign(d.id, sentAt, payload),
-    };
     let error: string;
     try {
-      const status = await postWebhook(d.url, payload, headers, { policy: this.deps.policy, hooks: this.deps.hooks, timeoutMs: this.options.timeoutMs });
+      const format = (this.deps.formatFor && this.deps.formatFor(await store.inputOf(d.requestId))) || this.native;
+      const message = await format.render({ delivery: d, record, secret, sentAt: new Date() });
+      if ('skipped' in message) {
+        await store.settleDelivery(d.id, { state: 'failed', error: `not sent: ${message.skipped}` });
+        log.info({ webhook_id: d.id, request_id: d.requestId, status: d.status }, `webhook not sent: ${message.skipped}`);
+        return;
+      }
+      const status = await postWebhook(d.url, message.body, message.headers, { policy: this.deps.policy, hooks: this.deps.hooks, timeoutMs: this.options.timeoutMs });
       if (status >= 200 && status < 300) {
         await store.settleDelivery(d.id, { state: 'delivered', at: Date.now() });
         this.deps.metrics?.webhooks.inc({ outcome: 'delivered' });

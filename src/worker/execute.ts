@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import sharp from 'sharp';
 import type { EngineRouter, Reservation } from '../engine/router.js';
+import type { OutputImage } from '../engine/types.js';
 import type { InputPolicy, LocalSourceReader } from '../inputs/types.js';
 import { loadImages } from '../inputs/load.js';
 import type { ModelDefinition } from '../models/types.js';
@@ -54,10 +55,27 @@ export async function executeRequest(
   });
   run.signal.throwIfAborted();
 
-  const files: OutputFile[] = await Promise.all(
-    result.images.map(async (image, i) => {
-      const key = `outputs/${claimed.id}/${i}.${image.format === 'png' ? 'png' : 'jpg'}`;
-      await deps.storage.put(key, image.data);
+  // The thumbnail is made while the outputs are written: neither waits for the other.
+  const [thumbnail, files] = await Promise.all([
+    result.images[0] ? storeThumbnail(claimed.id, result.images[0].data, deps.storage) : undefined,
+    storeOutputs(claimed.id, result.images, deps.storage),
+  ]);
+  return {
+    files,
+    thumbnail,
+    edits: result.edits,
+    warnings: result.warnings,
+    engine: result.engine,
+    ...(result.usage && { usage: result.usage }),
+    ...(result.metadata && { metadata: result.metadata }),
+  };
+}
+
+function storeOutputs(requestId: string, images: OutputImage[], storage: FileStorage): Promise<OutputFile[]> {
+  return Promise.all(
+    images.map(async (image, i) => {
+      const key = `outputs/${requestId}/${i}.${image.format === 'png' ? 'png' : 'jpg'}`;
+      await storage.put(key, image.data);
       return {
         key,
         contentType: image.format === 'png' ? 'image/png' : 'image/jpeg',
@@ -67,8 +85,6 @@ export async function executeRequest(
       };
     }),
   );
-  const thumbnail = result.images[0] ? await storeThumbnail(claimed.id, result.images[0].data, deps.storage) : undefined;
-  return { files, thumbnail, edits: result.edits, warnings: result.warnings, engine: result.engine, ...(result.usage && { usage: result.usage }) };
 }
 
 /** Lists show a small picture; making it once here is cheaper than resizing 6K images per page view. */

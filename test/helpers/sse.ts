@@ -1,4 +1,5 @@
-/** Reads server-sent events the way a browser's EventSource parses them, for tests. */
+/** Reading a server-sent event stream in tests. */
+
 export interface SseEvent {
   id?: string;
   event?: string;

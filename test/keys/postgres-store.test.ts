@@ -32,7 +32,7 @@ describe('PostgreSQL keys across nodes', () => {
     const url = await freshDatabase();
     const nodes = await Promise.all([1, 2, 3].map(() => postgresStores(url)));
     try {
-      const secrets = await Promise.all(nodes.map((n) => (n.keys as PostgresKeyStore).urlSigningSecret()));
+      const secrets = await Promise.all(nodes.map((n) => (n.keys as PostgresKeyStore).sharedSecret('url_signing')));
       expect(secrets[0]!.length).toBe(32);
       for (const s of secrets) expect(s.equals(secrets[0]!)).toBe(true);
       const signers = await Promise.all(nodes.map((n) => n.signer()));

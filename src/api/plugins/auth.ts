@@ -12,18 +12,25 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
+/**
+ * The principal behind an Authorization header sent with one of `schemes` ("Bearer", and the other
+ * APIs' "Key" and "Token"), or why there is none, in words that name the expected header. With
+ * PostgreSQL an unreachable database throws (503) rather than answering "invalid key".
+ */
+export async function authenticate(keys: KeyStore, header: string | undefined, schemes: readonly string[] = ['Bearer']): Promise<Principal | UnauthorizedError> {
+  const expected = schemes.map((s) => `"${s} <key>"`).join(' or ');
+  if (!header) return new UnauthorizedError(`Missing API key: send the header "Authorization: ${schemes[0]} <key>".`);
+  const m = /^(\S+)\s+(\S+)\s*$/.exec(header);
+  const token = m && schemes.some((s) => s.toLowerCase() === m[1]!.toLowerCase()) ? m[2] : undefined;
+  if (!token) return new UnauthorizedError(`Malformed Authorization header: expected ${expected}.`);
+  return (await keys.authenticate(token)) ?? new UnauthorizedError('Invalid or revoked API key.');
+}
 
 export function requireApiKey(app: FastifyInstance, keys: KeyStore): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    const header = request.headers.authorization;
-    if (!header) throw new UnauthorizedError('Missing API key: send the header "Authorization: Bearer <key>".');
-    const token = BEARER.exec(header)?.[1];
-    if (!token) throw new UnauthorizedError('Malformed Authorization header: expected "Bearer <key>".');
-    // With PostgreSQL an unreachable database throws here (503), rather than answering "invalid key".
-    const principal = await keys.authenticate(token);
-    if (!principal) throw new UnauthorizedError('Invalid or revoked API key.');
+    const principal = await authenticate(keys, request.headers.authorization);
+    if (principal instanceof UnauthorizedError) throw principal;
     request.principal = principal;
   });
 }

@@ -95,7 +95,9 @@ export function accountRoutes(app: FastifyInstance, deps: ApiDeps): void {
               output_megapixels: Type.Number(),
               compute_seconds: Type.Number(),
               engines: Type.Record(Type.String(), Type.Integer(), { description: 'Completed requests per engine.' }),
-              upstream: Type.Record(Type.String(), Type.Number(), { description: "The engines' upstream figures (tokens, cost), summed." }),
+              upstream: Type.Record(Type.String(), Type.Number(), { description: "The engines' upstream figures (images, tokens, cost_usd), summed." }),
+              upstream_images: Type.Integer({ description: 'Images hosted providers made (upstream.images).' }),
+              upstream_cost_usd: Type.Number({ description: 'What hosted providers charged, where they report it (upstream.cost_usd).' }),
             }),
           ),
           limits: Type.Object(
@@ -116,7 +118,13 @@ export function accountRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const [rows, overrides] = await Promise.all([store.usageByDay(accountId, since), store.limitOverrides(accountId)]);
       const limits = effectiveLimits(deps.config.limits, overrides);
       return {
-        days: rows.map(({ outputMegapixels, computeSeconds, ...d }) => ({ ...d, output_megapixels: outputMegapixels, compute_seconds: computeSeconds })),
+        days: rows.map(({ outputMegapixels, computeSeconds, ...d }) => ({
+          ...d,
+          output_megapixels: outputMegapixels,
+          compute_seconds: computeSeconds,
+          upstream_images: d.upstream.images ?? 0,
+          upstream_cost_usd: Math.round((d.upstream.cost_usd ?? 0) * 1e6) / 1e6,
+        })),
         limits: { rpm: limits.rpm, concurrent: limits.concurrent, daily_images: limits.dailyImages },
       };
     },

@@ -52,6 +52,7 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
       // Check ownership before acting, so that nobody can cancel another account's request.
       await load(request);
       const result = await store.cancel(id, Date.now());
+      if (result.outcome === 'cancelled' && result.engineState) deps.onCancelledUpstream?.(id, result.engineState);
       switch (result.outcome) {
         case 'cancelled':
           deps.metrics?.finished.inc({ model: result.record.modelId, status: 'cancelled', engine: '' });

@@ -38,6 +38,18 @@ function stampOf(r: RequestRecord): string | null {
   return null;
 }
 
+/** The headers of a server-sent event stream. */
+export function eventStreamHeaders(requestId: string): Record<string, string> {
+  return {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    // Proxies such as nginx would otherwise hold events back.
+    'x-accel-buffering': 'no',
+    'x-request-id': requestId,
+  };
+}
+
 function frame(id: string, event: string, data: unknown): string {
   return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
@@ -76,14 +88,7 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps, options: { kee
 
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        // Proxies such as nginx would otherwise hold events back.
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      });
+      res.writeHead(200, eventStreamHeaders(request.id));
       res.write(`retry: 1000\n\n`);
 
       let lastWrite = Date.now();

@@ -9,8 +9,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { resultBody } from '../../contract/bodies.js';
 import { SubmitResponse } from '../../contract/schemas.js';
+import type { ModelDefinition } from '../../models/types.js';
 import { LimitExceededError, QueueFullError } from '../../requests/errors.js';
-import type { RequestRecord, RequestStatus } from '../../requests/types.js';
+import type { Enqueued, NewRequest, RequestRecord, RequestStatus } from '../../requests/types.js';
 import { FINAL_STATUSES } from '../../requests/types.js';
 import type { ApiDeps } from '../context.js';
 import { waitForFinal } from '../follow.js';
@@ -61,6 +62,49 @@ export function waitSeconds(prefer: string | undefined): number | undefined {
   return m ? Math.min(MAX_WAIT_SECONDS, Number(m[1])) : undefined;
 }
 
+export interface Submission {
+  model: ModelDefinition;
+  /** The model's input, already valid against its schema. */
+  input: Record<string, unknown>;
+  webhook?: NewRequest['webhook'];
+  idempotencyKey?: string | undefined;
+}
+
+/**
+ * Queues a request for the caller's account: the one way into the queue, for the native route and
+ * for the other APIs' surfaces alike, so that every request is the same kind of request.
+ */
+export async function submitRequest(deps: ApiDeps, request: FastifyRequest, submission: Submission): Promise<Enqueued> {
+  const { store, config } = deps;
+  const principal = principalOf(request);
+  const now = Date.now();
+  const enqueued = await store
+    .enqueue(
+      {
+        id: crypto.randomUUID(),
+        accountId: principal.accountId,
+        modelId: submission.model.id,
+        input: submission.input,
+        createdAt: now,
+        expiresAt: now + config.retention,
+        webhook: submission.webhook,
+        idempotencyKey: submission.idempotencyKey,
+      },
+      { maxQueue: config.maxQueue, account: config.limits },
+    )
+    .catch((err: unknown) => {
+      if (err instanceof LimitExceededError) deps.metrics?.refusals.inc({ limit: err.limit });
+      else if (err instanceof QueueFullError) deps.metrics?.refusals.inc({ limit: 'max_queue' });
+      throw err;
+    });
+  if (enqueued.created) {
+    deps.metrics?.submitted.inc({ model: submission.model.id });
+    deps.onEnqueued?.();
+    request.log.info({ request_id: enqueued.record.id, model: submission.model.id, webhook: Boolean(submission.webhook) }, 'request queued');
+  }
+  return enqueued;
+}
+
 export function submitRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { models, store, config, storage } = deps;
 
@@ -87,35 +131,14 @@ export function submitRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: { 200: SubmitResponse },
       },
       handler: async (request: SubmitRequest, reply: FastifyReply) => {
-        const principal = principalOf(request);
-        const now = Date.now();
         const { webhook, webhook_events: events } = request.query;
-        const { record, created } = await store
-          .enqueue(
-          {
-            id: crypto.randomUUID(),
-            accountId: principal.accountId,
-            modelId: model.id,
-            input: request.body,
-            createdAt: now,
-            expiresAt: now + config.retention,
-            webhook: webhook ? { url: webhook, events: events ? (events.split(',') as RequestStatus[]) : [] } : undefined,
-            idempotencyKey: request.headers['idempotency-key'],
-          },
-          { maxQueue: config.maxQueue, account: config.limits },
-          )
-          .catch((err: unknown) => {
-            if (err instanceof LimitExceededError) deps.metrics?.refusals.inc({ limit: err.limit });
-            else if (err instanceof QueueFullError) deps.metrics?.refusals.inc({ limit: 'max_queue' });
-            throw err;
-          });
-        if (created) {
-          deps.metrics?.submitted.inc({ model: model.id });
-          deps.onEnqueued?.();
-          request.log.info({ request_id: record.id, model: model.id, webhook: Boolean(webhook) }, 'request queued');
-        } else {
-          reply.header('idempotent-replayed', 'true');
-        }
+        const { record, created } = await submitRequest(deps, request, {
+          model,
+          input: request.body,
+          webhook: webhook ? { url: webhook, events: events ? (events.split(',') as RequestStatus[]) : [] } : undefined,
+          idempotencyKey: request.headers['idempotency-key'],
+        });
+        if (!created) reply.header('idempotent-replayed', 'true');
 
         const wait = waitSeconds(request.headers.prefer);
         if (wait === undefined) return submitBody(record);

@@ -13,6 +13,7 @@ import { checkImage } from '../../inputs/check.js';
 import { ImageInputError } from '../../inputs/errors.js';
 import { MESSAGES } from '../../models/dreamina-4-0-edit.js';
 import type { InputPolicy } from '../../inputs/types.js';
+import type { FileStorage } from '../../storage/types.js';
 import type { ApiDeps } from '../context.js';
 import { principalOf } from '../plugins/auth.js';
 
@@ -38,8 +39,63 @@ export const UploadResponse = Type.Object(
 
 const RAW_TYPES = ['image/jpeg', 'image/png', 'application/octet-stream'];
 
+export interface SavedUpload {
+  fileId: string;
+  /** Where it lives in storage: `uploads/<account>/<file id>.<ext>`. */
+  key: string;
+  contentType: 'image/png' | 'image/jpeg';
+  width: number;
+  height: number;
+  bytes: number;
+  /** When it stops being usable (and is deleted), ms since epoch. */
+  expiresAt: number;
+}
+
+/**
+ * Checks an uploaded image by the rules of image URLs and keeps it under the account; the other
+ * APIs' file uploads (Replicate's files, fal's storage) go through here too. Throws UploadError.
+ */
+export async function saveUpload(
+  deps: Pick<ApiDeps, 'storage' | 'config' | 'uploadPolicy'>,
+  accountId: string,
+  data: Buffer,
+  fileId: string = crypto.randomBytes(12).toString('base64url'),
+): Promise<SavedUpload> {
+  let image;
+  try {
+    image = await checkImage(data, 0, deps.uploadPolicy);
+  } catch (err) {
+    if (err instanceof ImageInputError) throw new UploadError(err.rule, err.found);
+    throw err;
+  }
+  const key = `uploads/${accountId}/${fileId}.${image.format === 'png' ? 'png' : 'jpg'}`;
+  await deps.storage.put(key, data);
+  return {
+    fileId,
+    key,
+    contentType: image.format === 'png' ? 'image/png' : 'image/jpeg',
+    width: image.width,
+    height: image.height,
+    bytes: data.length,
+    expiresAt: Date.now() + deps.config.uploadTtl,
+  };
+}
+
+/** The storage key of an account's upload, or undefined when there is none (or it was deleted). */
+export async function findUpload(storage: FileStorage, accountId: string, fileId: string): Promise<string | undefined> {
+  for (const ext of ['png', 'jpg']) {
+    const key = `uploads/${accountId}/${fileId}.${ext}`;
+    const opened = await storage.open(key).catch(() => undefined);
+    if (opened) {
+      opened.stream.destroy();
+      return key;
+    }
+  }
+  return undefined;
+}
+
 export async function uploadRoutes(app: FastifyInstance, deps: ApiDeps & { uploadPolicy: InputPolicy }): Promise<void> {
-  const { storage, config, uploadPolicy } = deps;
+  const { storage, uploadPolicy } = deps;
   const maxBytes = uploadPolicy.maxBytes;
 
   await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 0, parts: 2 } });
@@ -59,27 +115,16 @@ export async function uploadRoutes(app: FastifyInstance, deps: ApiDeps & { uploa
       const principal = principalOf(request);
       const data = request.isMultipart() ? await multipartFile(request, maxBytes) : (request.body as Buffer | undefined);
       if (!data || !Buffer.isBuffer(data)) throw new UploadError('Send the image as a multipart field named "file" or as the raw request body.');
-      let image;
-      try {
-        image = await checkImage(data, 0, uploadPolicy);
-      } catch (err) {
-        if (err instanceof ImageInputError) throw new UploadError(err.rule, err.found);
-        throw err;
-      }
-      const fileId = crypto.randomBytes(12).toString('base64url');
-      const ext = image.format === 'png' ? 'png' : 'jpg';
-      const key = `uploads/${principal.accountId}/${fileId}.${ext}`;
-      await storage.put(key, data);
-      const expiresAt = Date.now() + config.uploadTtl;
-      request.log.info({ file_id: fileId, bytes: data.length }, 'file uploaded');
+      const saved = await saveUpload(deps, principal.accountId, data);
+      request.log.info({ file_id: saved.fileId, bytes: data.length }, 'file uploaded');
       return {
-        url: storage.signedUrl(key, expiresAt),
-        file_id: fileId,
-        content_type: image.format === 'png' ? 'image/png' : 'image/jpeg',
-        width: image.width,
-        height: image.height,
-        bytes: data.length,
-        expires_at: new Date(expiresAt).toISOString(),
+        url: storage.signedUrl(saved.key, saved.expiresAt),
+        file_id: saved.fileId,
+        content_type: saved.contentType,
+        width: saved.width,
+        height: saved.height,
+        bytes: saved.bytes,
+        expires_at: new Date(saved.expiresAt).toISOString(),
       };
     },
   });

@@ -26,8 +26,9 @@ export const keyMigrations: PgMigrations = {
         revoked_at bigint
       );
       CREATE INDEX api_keys_by_account ON api_keys (account_id, created_at);
-      -- Secrets every node must share, made by the first node that needs one: 'url_signing' signs
-      -- the output and upload URLs, so that any API node accepts a URL that another one handed out.
+      -- Secrets every node must share, made by the first node that needs one (src/secrets.ts):
+      -- 'url_signing' signs the file and link URLs, so that any API node accepts a URL that another
+      -- one handed out; 'fal_webhook' seeds the key that signs fal-style webhooks.
       CREATE TABLE secrets (
         name text PRIMARY KEY,
         value text NOT NULL,

@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import { CHANNELS, type PgListener } from '../../db/postgres/listener.js';
 import { guarded, inTransaction, type Pool } from '../../db/postgres/pool.js';
+import { SECRET_BYTES, type SecretName } from '../../secrets.js';
 import { EnvKey } from '../env-key.js';
 import { displayPrefix, hashToken, newId, newToken, newWebhookSecret } from '../token.js';
 import { ENV_ACCOUNT_ID, ENV_KEY_ID, type ApiKey, type KeyStore, type Principal } from '../types.js';
@@ -102,12 +103,12 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   /**
-   * The secret that signs file URLs, the same on every node: the first node to ask makes it, the
-   * others (even at the same instant) read that one.
+   * A secret every node shares (src/secrets.ts): the first node to ask makes it, the others (even
+   * at the same instant) read that one.
    */
-  async urlSigningSecret(): Promise<Buffer> {
-    await this.rows(SQL.offerSecret, ['url_signing', crypto.randomBytes(32).toString('hex'), Date.now()]);
-    const value = (await this.rows<{ value: string }>(SQL.readSecret, ['url_signing']))[0]!.value;
+  async sharedSecret(name: SecretName): Promise<Buffer> {
+    await this.rows(SQL.offerSecret, [name, crypto.randomBytes(SECRET_BYTES).toString('hex'), Date.now()]);
+    const value = (await this.rows<{ value: string }>(SQL.readSecret, [name]))[0]!.value;
     return Buffer.from(value, 'hex');
   }
 

@@ -103,7 +103,7 @@ export class SqliteRequestStore implements RequestStore {
       ),
       cancel: db.prepare(
         `UPDATE requests SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'in_queue'
-         RETURNING ${RECORD_COLUMNS}`,
+         RETURNING ${RECORD_COLUMNS}, engine_state`,
       ),
       claim: db.prepare(
         `UPDATE requests
@@ -300,7 +300,7 @@ export class SqliteRequestStore implements RequestStore {
     const row = this.sql.cancel.get(now, id) as Row | undefined;
     if (row) {
       this.forget();
-      return { outcome: 'cancelled', record: toRecord(row) };
+      return { outcome: 'cancelled', record: toRecord(row), engineState: row.engine_state ? (JSON.parse(row.engine_state) as EngineCheckpoint) : null };
     }
     const current = await this.get(id);
     if (!current) return { outcome: 'not_found' };

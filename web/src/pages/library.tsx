@@ -141,7 +141,9 @@ export function LibraryDetail({ session, requestId, models, onReuse }: DetailPro
   const model = request ? models?.find((m) => m.id === request.model_id) : undefined;
   const input = request?.input ?? {};
   const images = Object.entries(input).filter((e): e is [string, string[]] => Array.isArray(e[1]) && e[1].every((v) => typeof v === 'string'));
-  const params = Object.entries(input).filter(([k, v]) => !Array.isArray(v) && k !== 'prompt');
+  // Objects are not parameters: a request made through another API's surface carries `surface`.
+  const params = Object.entries(input).filter(([k, v]) => !Array.isArray(v) && k !== 'prompt' && (typeof v !== 'object' || v === null));
+  const via = (input.surface as { name?: unknown } | undefined)?.name;
   const took = request?.started_at && request.finished_at ? Date.parse(request.finished_at) - Date.parse(request.started_at) : undefined;
 
   return (
@@ -160,6 +162,7 @@ export function LibraryDetail({ session, requestId, models, onReuse }: DetailPro
               </time>
               {took !== undefined ? <span class="muted">took {seconds(took)}</span> : null}
               <code class="muted small">{request.model_id}</code>
+              {typeof via === 'string' ? <span class="muted small">via {via} API</span> : null}
             </p>
           ) : null}
         </div>
