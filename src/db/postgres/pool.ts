@@ -42,15 +42,22 @@ export function clientConfig(options: PostgresOptions): pg.ClientConfig {
   };
 }
 
+/**
+ * No statement of ours runs for long: one that does is stuck, and holds locks and old rows. A
+ * transaction left open (a crashed handler) must not pin old row versions or locks either.
+ */
+const SESSION_SETTINGS = 'SET statement_timeout = 30000; SET idle_in_transaction_session_timeout = 15000';
+
 export function openPool(options: PostgresOptions, log: Logger): Pool {
   const pool = new pg.Pool({
     ...clientConfig(options),
     max: options.poolSize,
     idleTimeoutMillis: 30_000,
-    // No statement of ours runs for long; one that does is stuck, and holds locks and old rows.
-    statement_timeout: 30_000,
-    // A transaction left open (a crashed handler) must not pin old row versions or locks.
-    idle_in_transaction_session_timeout: 15_000,
+    // Set per session rather than as startup parameters, which poolers such as PgBouncer refuse;
+    // the pool waits for it before handing the connection out.
+    onConnect: async (client) => {
+      await client.query(SESSION_SETTINGS);
+    },
   });
   // An idle connection that the server closes (a restart) reports here; without a listener the
   // process would exit. The pool drops it and opens a new one when needed.
