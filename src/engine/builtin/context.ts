@@ -1,5 +1,6 @@
 import type { AppliedEdit, EditRequest, EngineContext, OutputImage } from '../types.js';
-import type { Mask } from './ops/mask.js';
+import type { Box, Mask } from './ops/mask.js';
+import type { Reading } from './ops/roles.js';
 import type { Plan } from './prompt/types.js';
 import type { Raster } from './raster.js';
 
@@ -28,6 +29,11 @@ export interface PipelineContext {
   sources: Raster[];
   /** Subject masks of the references that needed one, by index. */
   masks: Map<number, Mask>;
+  /**
+   * A quick look at references (a coarse mask): what each picture is (scene or subject), and where the
+   * main object of the scene is, by index. Boxes are in the reference's own pixels.
+   */
+  glances: Map<number, { reading: Reading; box: Box | undefined }>;
   canvases: Canvas[];
   outputs: OutputImage[];
   edits: AppliedEdit[];

@@ -63,14 +63,21 @@ export function layout(scene: { width: number; height: number }, subjects: Layou
     return { left, top, width: Math.max(1, Math.round(w)), height: Math.max(1, Math.round(h)) };
   };
 
-  // Side by side on the lower part of the scene, each in its own share of the width.
-  order.forEach(({ s, i }, k) => {
-    const share = W / order.length;
-    const shift = variant > 1 ? ((variant % 3) - 1) * 0.08 * W : 0;
-    const cx = clamp(share * (k + 0.5) + shift, share * 0.3, W - share * 0.3);
-    const height = Math.min(H * 0.55, (share * 0.85) / s.aspect) * s.size;
-    slots[i] = { box: boxFor(s.aspect, height, cx, H * 0.93), behind: false };
-  });
+  // Side by side on the lower part of the scene, each in its own share of the width; beside the scene's
+  // main object, never over it (the prompt did not ask for that).
+  const sides = freeSides(W, sceneSubject);
+  const shares = sides.length ? sharesOf(sides, order.length) : [{ start: 0, width: W, count: order.length }];
+  let k = 0;
+  for (const side of shares) {
+    const share = side.width / side.count;
+    for (let j = 0; j < side.count; j++, k++) {
+      const { s, i } = order[k]!;
+      const shift = variant > 1 ? ((variant % 3) - 1) * 0.08 * share : 0;
+      const cx = clamp(side.start + share * (j + 0.5) + shift, side.start + share * 0.3, side.start + side.width - share * 0.3);
+      const height = Math.min(H * 0.55, (share * 0.85) / s.aspect) * s.size;
+      slots[i] = { box: boxFor(s.aspect, height, cx, H * 0.93), behind: false };
+    }
+  }
 
   subjects.forEach((s, i) => {
     if (slots[i]) return;
@@ -80,12 +87,18 @@ export function layout(scene: { width: number; height: number }, subjects: Layou
       const ocx = o.left + o.width / 2;
       switch (s.anchor.relation) {
         case 'on':
-          // On it: standing on its upper surface, which in a photo is the top part of its box.
-          slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.6, H * 0.15, H * 0.6) * s.size, ocx, o.top + o.height * 0.3), behind: false };
+          // On it: standing on its upper surface, which in a photo is the top part of its box. A subject
+          // cut off at the bottom of its photo (a bust) sits down into it instead, the object in front
+          // hiding the cut.
+          if (s.cutAtBottom) {
+            slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.75, H * 0.15, H * 0.6) * s.size, ocx, o.top + o.height * 0.5), behind: true };
+          } else {
+            slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.8, H * 0.15, H * 0.6) * s.size, ocx, o.top + o.height * 0.3), behind: false };
+          }
           return;
         case 'in':
-          // In it: lower, its feet hidden by nothing we know of, a little smaller than the object.
-          slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.7, H * 0.15, H * 0.65) * s.size, ocx, o.top + o.height * 0.5), behind: false };
+          // In it: lower, a little smaller than the object, which stays in front of the part inside it.
+          slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.7, H * 0.15, H * 0.65) * s.size, ocx, o.top + o.height * 0.5), behind: true };
           return;
         case 'beside': {
           const right = o.left + o.width + (W - o.left - o.width) / 2;
@@ -115,12 +128,40 @@ export function layout(scene: { width: number; height: number }, subjects: Layou
     else if (p.startsWith('top')) slots[i] = { box: boxFor(s.aspect, base * 0.8, cx, H * 0.08 + base * 0.8), behind: false };
     else slots[i] = { box: boxFor(s.aspect, base, cx, p.startsWith('bottom') ? H * 0.96 : H * 0.88), behind: false };
   });
-  // Whatever the placement, a subject cut at the bottom of its photo must reach the frame's bottom.
+  // A subject cut at the bottom of its photo must reach the frame's bottom, unless an object of the
+  // scene hides the cut (on, in, behind, under it).
   subjects.forEach((s, i) => {
     const slot = slots[i];
-    if (s.cutAtBottom && slot) slot.box = { ...slot.box, top: Math.max(0, H - slot.box.height) };
+    const hidden = sceneSubject && s.anchor && ['on', 'in', 'behind', 'under'].includes(s.anchor.relation);
+    if (s.cutAtBottom && slot && !hidden) slot.box = { ...slot.box, top: Math.max(0, H - slot.box.height) };
   });
   return slots;
+}
+
+/** Stretches of the width left free by the scene's main object (with a margin), wide enough for a subject. */
+function freeSides(W: number, object: Box | undefined): { start: number; width: number }[] {
+  if (!object) return [];
+  const margin = 0.02 * W;
+  const sides = [
+    { start: 0, width: object.left - margin },
+    { start: object.left + object.width + margin, width: W - (object.left + object.width + margin) },
+  ];
+  return sides.filter((s) => s.width >= 0.15 * W);
+}
+
+/** How many subjects each free side takes: the wider side first, in proportion to the widths. */
+function sharesOf(sides: { start: number; width: number }[], n: number): { start: number; width: number; count: number }[] {
+  if (n === 0) return [];
+  if (sides.length === 1 || n === 1) {
+    const widest = [...sides].sort((a, b) => b.width - a.width)[0]!;
+    return [{ ...widest, count: n }];
+  }
+  const total = sides.reduce((sum, s) => sum + s.width, 0);
+  const first = Math.min(n - 1, Math.max(1, Math.round((n * sides[0]!.width) / total)));
+  return [
+    { ...sides[0]!, count: first },
+    { ...sides[1]!, count: n - first },
+  ];
 }
 
 export interface CutOut {
@@ -129,10 +170,15 @@ export interface CutOut {
   aspect: number;
   /** The subject runs off the bottom of its photo (a bust, a person cut at the knees). */
   cutAtBottom: boolean;
+  /**
+   * The mask cannot be trusted as an outline (a close-up filling its frame, an unsure mask): the edge is
+   * faded out softly towards the box's border instead, and no contact shadow is drawn.
+   */
+  soft: boolean;
 }
 
 /** The subject's pixels and mask, cropped to its box (with a little room for the soft edge). */
-export async function cutOut(source: Raster, mask: Mask): Promise<CutOut | undefined> {
+export async function cutOut(source: Raster, mask: Mask, soft = false): Promise<CutOut | undefined> {
   const found = boundingBox(mask, 128);
   if (!found) return undefined;
   const pad = Math.round(Math.max(found.width, found.height) * 0.01);
@@ -143,7 +189,27 @@ export async function cutOut(source: Raster, mask: Mask): Promise<CutOut | undef
     height: Math.min(source.height - Math.max(0, found.top - pad), found.height + 2 * pad),
   };
   const [image, m] = await Promise.all([toRaster(fromRaster(source).extract(box)), extractMask(mask, box)]);
-  return { image, mask: m, aspect: box.width / box.height, cutAtBottom: found.top + found.height >= source.height - 2 };
+  return { image, mask: soft ? fadeOut(m) : m, aspect: box.width / box.height, cutAtBottom: !soft && found.top + found.height >= source.height - 2, soft };
+}
+
+/**
+ * The mask faded towards an ellipse inscribed in its box: full inside 70 % of the radii, nothing at the
+ * ellipse, a smooth step between. Where the mask has a real outline inside that, the outline stays.
+ */
+function fadeOut(m: Mask): Mask {
+  const data = new Uint8Array(m.data.length);
+  const rx = m.width / 2;
+  const ry = m.height / 2;
+  for (let y = 0; y < m.height; y++) {
+    const dy = (y + 0.5 - ry) / ry;
+    for (let x = 0; x < m.width; x++) {
+      const dx = (x + 0.5 - rx) / rx;
+      const t = clamp((1 - Math.sqrt(dx * dx + dy * dy)) / 0.3, 0, 1);
+      const fade = t * t * (3 - 2 * t);
+      data[y * m.width + x] = Math.round(m.data[y * m.width + x]! * fade);
+    }
+  }
+  return { ...m, data };
 }
 
 /**
@@ -152,6 +218,9 @@ export async function cutOut(source: Raster, mask: Mask): Promise<CutOut | undef
  * soft contact shadow.
  */
 export async function paste(scene: Raster, cut: CutOut, box: Box, harmony: number, sceneMask?: Mask): Promise<Raster> {
+  // A bust lifted off the frame's bottom (sitting on or in something): its cut fades out downwards, so
+  // whatever of it the object does not hide ends softly instead of in a straight line.
+  const fadeBottom = cut.cutAtBottom && box.top + box.height < scene.height - 2;
   const { width, height } = box;
   const [image, rawMask] = await Promise.all([
     toRaster(fromRaster(cut.image).resize(width, height, { fit: 'fill', kernel: 'lanczos3' })),
@@ -159,7 +228,7 @@ export async function paste(scene: Raster, cut: CutOut, box: Box, harmony: numbe
   ]);
   const stats = labStats(scene, undefined, 4);
   const coloured = stats ? harmonise(image, rawMask, stats, harmony) : image;
-  const tightened = tighten(rawMask);
+  const tightened = fadeBottom ? fadeDown(tighten(rawMask), 0.3) : tighten(rawMask);
   const mask = await featherMask(tightened, Math.max(0.5, Math.min(width, height) / 500));
 
   const overlay = Buffer.alloc(width * height * 4);
@@ -169,7 +238,7 @@ export async function paste(scene: Raster, cut: CutOut, box: Box, harmony: numbe
     overlay[o + 2] = coloured.data[i + 2]!;
     overlay[o + 3] = mask.data[p]!;
   }
-  const shadow = await contactShadow(mask, box, scene);
+  const shadow = cut.soft ? undefined : await contactShadow(mask, box, scene);
   let out = await toRaster(
     fromRaster(scene).composite([
       ...(shadow ? [shadow] : []),
@@ -179,6 +248,18 @@ export async function paste(scene: Raster, cut: CutOut, box: Box, harmony: numbe
   if (out.channels !== scene.channels) out = await toRaster(fromRaster(out).removeAlpha());
   // Placed behind: the scene's own subject goes back over it, through its soft mask.
   return sceneMask ? blend(scene, out, sceneMask) : out;
+}
+
+/** The mask faded to nothing over its bottom `share` of rows, with a smooth step. */
+function fadeDown(m: Mask, share: number): Mask {
+  const data = new Uint8Array(m.data);
+  const from = Math.floor(m.height * (1 - share));
+  for (let y = from; y < m.height; y++) {
+    const t = 1 - (y - from + 0.5) / (m.height - from);
+    const k = t * t * (3 - 2 * t);
+    for (let x = 0; x < m.width; x++) data[y * m.width + x] = Math.round(data[y * m.width + x]! * k);
+  }
+  return { ...m, data };
 }
 
 /** Pulls a soft mask's edge inwards by remapping its levels: the outermost, mixed pixels go. */
