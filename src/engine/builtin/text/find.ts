@@ -1,5 +1,5 @@
 import type { Raster } from '../raster.js';
-import { boxAround, corners, inflate, overlaps, type OrientedBox } from './geometry.js';
+import { boxAround, corners, frameOf, fromFrame, inflate, overlaps, type OrientedBox } from './geometry.js';
 import { findPhrase, type PhraseMatch } from './match.js';
 import { TextReader, type OcrLine, type OcrWord } from './ocr.js';
 
@@ -41,7 +41,9 @@ export async function findPhrases(image: Raster, phrases: readonly Phrase[], sig
   const found: Found[][] = phrases.map(() => []);
   phrases.forEach((phrase, k) => {
     const taken = new Set<OcrWord>();
-    const matches = phrase === null ? allText(lines, taken) : findPhrase(lines, phrase, taken);
+    let matches = phrase === null ? allText(lines, taken) : findPhrase(lines, phrase, taken);
+    // Not found as whole words: perhaps run together with its neighbours ("FRESHCOFFEE").
+    if (phrase !== null && matches.length === 0) matches = findPhrase(cutAround(lines, phrase), phrase, taken);
     for (const match of matches) {
       const box = boxAround(match.words.flatMap((w) => corners(w.box)), match.line.angle);
       // Two phrases never claim the same ink: the earlier edit keeps it.
@@ -51,6 +53,37 @@ export async function findPhrases(image: Raster, phrases: readonly Phrase[], sig
     }
   });
   return { found, words, timings: { prepare: timings.detect, read: [timings.recognise] }, passes: 1 };
+}
+
+/**
+ * The lines with every word that holds the phrase inside it (its letters run together with a
+ * neighbour's) cut in up to three: before, the phrase, after. The cuts fall halfway between the
+ * characters, from the recogniser's positions.
+ */
+function cutAround(lines: readonly OcrLine[], phrase: string): OcrLine[] {
+  const target = phrase.replace(/\s+/gu, '').toLowerCase();
+  if (target.length < 2) return [...lines];
+  return lines.map((line) => ({
+    ...line,
+    words: line.words.flatMap((w) => {
+      const at = w.text.toLowerCase().indexOf(target);
+      if (at < 0 || !w.chars || w.chars.length !== w.text.length || w.text.length === target.length) return [w];
+      const cuts = [at, at + target.length].filter((i) => i > 0 && i < w.text.length);
+      const edges = [-w.box.width / 2, ...cuts.map((i) => (w.chars![i - 1]!.u1 + w.chars![i]!.u0) / 2), w.box.width / 2];
+      const starts = [0, ...cuts, w.text.length];
+      return edges.slice(1).map((end, k) => {
+        const begin = edges[k]!;
+        const mid = fromFrame(frameOf(w.box), (begin + end) / 2, 0);
+        const piece = w.chars!.slice(starts[k], starts[k + 1]).map((c) => ({ u0: c.u0 - (begin + end) / 2, u1: c.u1 - (begin + end) / 2 }));
+        return {
+          text: w.text.slice(starts[k], starts[k + 1]),
+          confidence: w.confidence,
+          box: { ...w.box, cx: mid.x, cy: mid.y, width: Math.max(1, end - begin) },
+          chars: piece,
+        };
+      });
+    }),
+  }));
 }
 
 /** Runs of confidently read words (two or more letters or digits each), one match per run. */

@@ -6,7 +6,7 @@ import type { Raster } from '../raster.js';
 import { ModelWorker, type SessionSettings } from '../segment/model-worker.js';
 import { otsu } from './binary.js';
 import { detectLines, type RunModel } from './detect.js';
-import { fromFrame, frameOf, type OrientedBox } from './geometry.js';
+import { corners, DEG, fromFrame, frameOf, toFrame, type Frame, type OrientedBox } from './geometry.js';
 import { recogniseLine, type RecognisedChar } from './recognise.js';
 
 /**
@@ -33,6 +33,11 @@ export interface OcrWord {
   confidence: number;
   /** In image coordinates, along the line's direction, fitted to the word's ink. */
   box: OrientedBox;
+  /**
+   * Where each character of `text` stands along the box, from the recogniser's time steps: [start, end)
+   * in pixels along u from the box's centre. Lets a phrase that is part of a word be cut out of it.
+   */
+  chars?: { u0: number; u1: number }[];
 }
 
 export interface OcrLine {
@@ -123,7 +128,7 @@ export class TextReader {
       const words = wordsOf(image, box, read.chars);
       if (words.length) lines.push({ words, angle: box.angle });
     }
-    return { lines, timings: { detect, recognise: performance.now() - started } };
+    return { lines: joinLines(lines), timings: { detect, recognise: performance.now() - started } };
   }
 }
 
@@ -131,29 +136,32 @@ let sharedLoad: Promise<TextReader> | undefined;
 let sharedReader: TextReader | undefined;
 
 /**
- * The line's words: characters between spaces. The recogniser often reads a wide word space as no
- * space at all ("BIGSALE"), so a group is split again where its ink has a gap wider than a fifth of the
- * letters' height between two characters (letters of one word sit closer than that; a space is a
- * quarter to a third of the height). A word's stretch of the line runs from halfway across the gap
- * before it to halfway across the gap after it (the line's ends for the first and last word); its box
- * is then fitted to the ink inside that stretch.
+ * The line's words. The recogniser's spaces are unreliable both ways: it reads a wide word space as no
+ * space ("BIGSALE") and the wide letter spacing of black capitals as spaces ("GA RAG ESA L E"). Where
+ * the letters stand on a clean background, the ink says it better: a word ends where the ink has a gap
+ * wider than a fifth of the letters' height (letters of one word sit closer than that; a space is a
+ * quarter to a third of it). On a busy background the gaps are full of texture, and the recogniser's
+ * spaces decide. A word's stretch of the line runs from halfway across the gap before it to halfway
+ * across the gap after it (the line's ends for the first and last word); its box is then fitted to
+ * the ink inside that stretch.
  */
 function wordsOf(image: Raster, line: OrientedBox, chars: readonly RecognisedChar[]): OcrWord[] {
-  const groups: RecognisedChar[][] = [];
-  let current: RecognisedChar[] = [];
-  for (const c of chars) {
-    if (c.char.trim() === '') {
-      if (current.length) groups.push(current);
-      current = [];
-    } else current.push(c);
+  const letters = chars.filter((c) => c.char.trim() !== '');
+  const profile = inkProfile(image, line);
+  let split: RecognisedChar[][];
+  if (profile && hasCleanGaps(profile)) {
+    split = splitAtGaps(letters, profile, 0);
+  } else {
+    split = [];
+    let current: RecognisedChar[] = [];
+    for (const c of chars) {
+      if (c.char.trim() === '') {
+        if (current.length) split.push(current);
+        current = [];
+      } else current.push(c);
+    }
+    if (current.length) split.push(current);
   }
-  if (current.length) groups.push(current);
-  const split = groups.flatMap((g, k) => {
-    if (g.length < 2) return [g];
-    const start = k > 0 ? (groups[k - 1]![groups[k - 1]!.length - 1]!.u1 + g[0]!.u0) / 2 : 0;
-    const end = k < groups.length - 1 ? (g[g.length - 1]!.u1 + groups[k + 1]![0]!.u0) / 2 : line.width;
-    return splitAtGaps(g, inkProfile(image, stretchOf(line, start, end)), start);
-  });
   const words: OcrWord[] = [];
   split.forEach((g, k) => {
     const before = split[k - 1];
@@ -163,9 +171,59 @@ function wordsOf(image: Raster, line: OrientedBox, chars: readonly RecognisedCha
     const stretch = stretchOf(line, start, end);
     const box = fitToInk(stretch, inkProfile(image, stretch)) ?? stretch;
     const confidence = (100 * g.reduce((s, c) => s + c.prob, 0)) / g.length;
-    words.push({ text: g.map((c) => c.char).join(''), confidence, box });
+    // Characters relative to the word box's centre along the line.
+    const centre = toFrame(frameOf(line), box.cx, box.cy).x + line.width / 2;
+    const chars = g.map((c) => ({ u0: c.u0 - centre, u1: c.u1 - centre }));
+    words.push({ text: g.map((c) => c.char).join(''), confidence, box, chars });
   });
   return words;
+}
+
+/** Whether the ink between the first and last letter leaves any column empty: a clean background. */
+function hasCleanGaps({ cols }: InkProfile): boolean {
+  let lo = 0;
+  while (lo < cols.length && cols[lo] === 0) lo++;
+  let hi = cols.length - 1;
+  while (hi > lo && cols[hi] === 0) hi--;
+  for (let i = lo; i <= hi; i++) if (cols[i] === 0) return true;
+  return false;
+}
+
+/**
+ * Lines that continue each other: the detector sometimes boxes the words of one line separately (a wide
+ * space, a turned line). Lines at about the same angle, in the same band across it and less than two
+ * letter heights apart along it are joined, left to right.
+ */
+export function joinLines(lines: OcrLine[]): OcrLine[] {
+  const out: OcrLine[] = [];
+  const extent = (l: OcrLine, f: Frame) => {
+    const ps = l.words.flatMap((w) => corners(w.box)).map((q) => toFrame(f, q.x, q.y));
+    return { u0: Math.min(...ps.map((q) => q.x)), u1: Math.max(...ps.map((q) => q.x)), v0: Math.min(...ps.map((q) => q.y)), v1: Math.max(...ps.map((q) => q.y)) };
+  };
+  for (const line of lines) {
+    const f: Frame = { ox: line.words[0]!.box.cx, oy: line.words[0]!.box.cy, angle: line.angle };
+    const host = out.find((o) => {
+      if (Math.abs(o.angle - line.angle) > 5 * DEG) return false;
+      const a = extent(o, f);
+      const b = extent(line, f);
+      const height = Math.min(a.v1 - a.v0, b.v1 - b.v0);
+      const across = Math.min(a.v1, b.v1) - Math.max(a.v0, b.v0);
+      const gap = Math.max(a.u0 - b.u1, b.u0 - a.u1);
+      return across > 0.6 * height && gap > -0.2 * height && gap < 2 * height;
+    });
+    if (!host) {
+      out.push({ words: [...line.words], angle: line.angle });
+      continue;
+    }
+    // The joined line's angle is its longer part's.
+    const longer = (l: OcrLine) => l.words.reduce((sum, w) => sum + w.box.width, 0);
+    const angle = longer(line) > longer(host) ? line.angle : host.angle;
+    const hf: Frame = { ox: host.words[0]!.box.cx, oy: host.words[0]!.box.cy, angle };
+    host.words.push(...line.words);
+    host.words.sort((a, b) => toFrame(hf, a.box.cx, a.box.cy).x - toFrame(hf, b.box.cx, b.box.cy).x);
+    host.angle = angle;
+  }
+  return out;
 }
 
 /** The characters cut where the ink has word-sized gaps; `start` is where the profile begins along the line. */
@@ -210,21 +268,26 @@ function stretchOf(line: OrientedBox, start: number, end: number): OrientedBox {
   return { cx: mid.x, cy: mid.y, width: Math.max(1, end - start), height: line.height, angle: line.angle };
 }
 
-/** Ink counts per column (along the box) and row (across it), one image pixel each. */
+/**
+ * Ink counts per column (along the box) and row (across it), one image pixel each, over the box grown
+ * by `margin` across the line on both sides (a detector's box can be tight enough to cut the letters).
+ */
 interface InkProfile {
   cols: Float64Array;
   rows: Float64Array;
   total: number;
+  margin: number;
 }
 
 /**
- * Where the ink is inside a box: the background is the median colour of the box's edge (the detector's
- * box has a margin round the letters), and a pixel is ink when its distance from that colour is above
- * Otsu's threshold. Undefined when nothing stands out.
+ * Where the ink is inside a box: the background is the median colour of the rows just above and below
+ * the letters (the box grown across the line by a quarter of its height), and a pixel is ink when its
+ * distance from that colour is above Otsu's threshold. Undefined when nothing stands out.
  */
 function inkProfile(image: Raster, box: OrientedBox): InkProfile | undefined {
+  const margin = Math.max(3, Math.round(0.25 * box.height));
   const w = Math.max(2, Math.round(box.width));
-  const h = Math.max(2, Math.round(box.height));
+  const h = Math.max(2, Math.round(box.height)) + 2 * margin;
   if (w * h > 4_000_000) return undefined;
   const f = frameOf(box);
   const rgb = new Float32Array(w * h * 3);
@@ -238,16 +301,8 @@ function inkProfile(image: Raster, box: OrientedBox): InkProfile | undefined {
     }
   }
   const edge: number[][] = [[], [], []];
-  const onEdge = (i: number, j: number) => {
-    for (let c = 0; c < 3; c++) edge[c]!.push(rgb[(j * w + i) * 3 + c]!);
-  };
-  for (let i = 0; i < w; i++) {
-    onEdge(i, 0);
-    onEdge(i, h - 1);
-  }
-  for (let j = 1; j < h - 1; j++) {
-    onEdge(0, j);
-    onEdge(w - 1, j);
+  for (const j of [0, 1, h - 2, h - 1]) {
+    for (let i = 0; i < w; i++) for (let c = 0; c < 3; c++) edge[c]!.push(rgb[(j * w + i) * 3 + c]!);
   }
   const bg = edge.map((vs) => vs.sort((a, b) => a - b)[vs.length >> 1]!);
   const dist = new Float32Array(w * h);
@@ -260,7 +315,9 @@ function inkProfile(image: Raster, box: OrientedBox): InkProfile | undefined {
   if (max < 30) return undefined;
   const hist = new Float64Array(256);
   for (let k = 0; k < dist.length; k++) hist[Math.min(255, Math.floor((dist[k]! / max) * 255))]!++;
-  const threshold = Math.max(20, ((otsu(hist) + 1) / 256) * max);
+  // At least 40 % of the way to the farthest colour: on a photo the texture around the letters spreads
+  // over the lower distances and would drag Otsu's threshold into it.
+  const threshold = Math.max(20, 0.4 * max, ((otsu(hist) + 1) / 256) * max);
   const cols = new Float64Array(w);
   const rows = new Float64Array(h);
   let total = 0;
@@ -272,13 +329,17 @@ function inkProfile(image: Raster, box: OrientedBox): InkProfile | undefined {
       total++;
     }
   }
-  return total < 4 ? undefined : { cols, rows, total };
+  return total < 4 ? undefined : { cols, rows, total, margin };
 }
 
-/** The box shrunk to the rows and columns that hold ink (a speck in the margin does not count). */
+/**
+ * The box fitted to the rows and columns that hold ink (a speck in the margin does not count). Beyond
+ * the detector's box only rows with a quarter of the fullest row's ink count: the flat tops of capitals
+ * that a tight box cut, not the texture of a photo around the letters.
+ */
 function fitToInk(box: OrientedBox, profile: InkProfile | undefined): OrientedBox | undefined {
   if (!profile) return undefined;
-  const { cols, rows, total } = profile;
+  const { cols, rows, total, margin } = profile;
   const w = cols.length;
   const h = rows.length;
   const range = (counts: Float64Array, min: number) => {
@@ -289,8 +350,16 @@ function fitToInk(box: OrientedBox, profile: InkProfile | undefined): OrientedBo
     return [lo, hi + 1] as const;
   };
   const [i0, i1] = range(cols, Math.max(1, 0.04 * (total / w)));
-  const [j0, j1] = range(rows, Math.max(1, 0.02 * (total / h)));
+  let fullest = 0;
+  for (const r of rows) fullest = Math.max(fullest, r);
+  const inner = Math.max(1, 0.02 * (total / h));
+  let j0 = 0;
+  while (j0 < h && rows[j0]! < (j0 < margin ? Math.max(inner, 0.25 * fullest) : inner)) j0++;
+  let j1 = h - 1;
+  while (j1 > j0 && rows[j1]! < (j1 >= h - margin ? Math.max(inner, 0.25 * fullest) : inner)) j1--;
+  j1++;
   if (i1 <= i0 || j1 <= j0) return undefined;
+  // Rows count from the grown box's top, `margin` above the box's own.
   const c = fromFrame(frameOf(box), (i0 + i1) / 2 - w / 2, (j0 + j1) / 2 - h / 2);
   return { cx: c.x, cy: c.y, width: i1 - i0, height: j1 - j0, angle: box.angle };
 }
