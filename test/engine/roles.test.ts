@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineResult } from '../../src/engine/types.js';
 import { boatScene, catCloseUp, coveredShare, personOnBackdrop, type Reference } from './fusion-scenes.js';
+import { Segmenter } from '../../src/engine/builtin/segment/index.js';
 import { run } from './helpers.js';
 
 interface Placed {
@@ -26,7 +27,9 @@ let cat: Reference;
 
 beforeAll(async () => {
   [boat, person, cat] = await Promise.all([boatScene(), personOnBackdrop(), catCloseUp()]);
-});
+  // Both segmenters load here, not inside the first test's time.
+  await Promise.all([Segmenter.shared(), Segmenter.coarse()]);
+}, 60_000);
 
 describe("the seed's sentence, in both image orders", () => {
   for (const order of ['girl first', 'boat first'] as const) {
