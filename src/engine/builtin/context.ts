@@ -27,6 +27,8 @@ export interface PipelineContext {
   factor: number;
   /** The decoded references, in request order. */
   sources: Raster[];
+  /** The references being decoded (started before the prompt is read, so the two overlap). */
+  decoding?: Promise<Raster[]>;
   /** Subject masks of the references that needed one, by index. */
   masks: Map<number, Mask>;
   /**

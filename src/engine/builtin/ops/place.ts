@@ -177,19 +177,34 @@ export interface CutOut {
   soft: boolean;
 }
 
-/** The subject's pixels and mask, cropped to its box (with a little room for the soft edge). */
+/**
+ * The subject's pixels and mask, cropped to its box (with a little room for the soft edge). The mask may
+ * be smaller than the source (a subject is masked at a bounded resolution): the box is found on the
+ * mask, the pixels are cut from the source at full resolution, and the mask's crop is brought to them.
+ */
 export async function cutOut(source: Raster, mask: Mask, soft = false): Promise<CutOut | undefined> {
   const found = boundingBox(mask, 128);
   if (!found) return undefined;
   const pad = Math.round(Math.max(found.width, found.height) * 0.01);
-  const box = {
+  const inMask = {
     left: Math.max(0, found.left - pad),
     top: Math.max(0, found.top - pad),
-    width: Math.min(source.width - Math.max(0, found.left - pad), found.width + 2 * pad),
-    height: Math.min(source.height - Math.max(0, found.top - pad), found.height + 2 * pad),
+    width: Math.min(mask.width - Math.max(0, found.left - pad), found.width + 2 * pad),
+    height: Math.min(mask.height - Math.max(0, found.top - pad), found.height + 2 * pad),
   };
-  const [image, m] = await Promise.all([toRaster(fromRaster(source).extract(box)), extractMask(mask, box)]);
-  return { image, mask: soft ? fadeOut(m) : m, aspect: box.width / box.height, cutAtBottom: !soft && found.top + found.height >= source.height - 2, soft };
+  const sx = source.width / mask.width;
+  const sy = source.height / mask.height;
+  const left = Math.floor(inMask.left * sx);
+  const top = Math.floor(inMask.top * sy);
+  const box = {
+    left,
+    top,
+    width: Math.max(1, Math.min(source.width - left, Math.round(inMask.width * sx))),
+    height: Math.max(1, Math.min(source.height - top, Math.round(inMask.height * sy))),
+  };
+  const [image, cropped] = await Promise.all([toRaster(fromRaster(source).extract(box)), extractMask(mask, inMask)]);
+  const m = await resizeMask(cropped, box.width, box.height);
+  return { image, mask: soft ? fadeOut(m) : m, aspect: box.width / box.height, cutAtBottom: !soft && found.top + found.height >= mask.height - 2, soft };
 }
 
 /**
@@ -226,7 +241,8 @@ export async function paste(scene: Raster, cut: CutOut, box: Box, harmony: numbe
     toRaster(fromRaster(cut.image).resize(width, height, { fit: 'fill', kernel: 'lanczos3' })),
     resizeMask(cut.mask, width, height),
   ]);
-  const stats = labStats(scene, undefined, 4);
+  // A mean and a spread: some 65,000 samples of the scene are plenty, whatever its size.
+  const stats = labStats(scene, undefined, Math.max(4, Math.round(Math.sqrt((scene.width * scene.height) / 65_536))));
   const coloured = stats ? harmonise(image, rawMask, stats, harmony) : image;
   const tightened = fadeBottom ? fadeDown(tighten(rawMask), 0.3) : tighten(rawMask);
   const mask = await featherMask(tightened, Math.max(0.5, Math.min(width, height) / 500));

@@ -13,6 +13,13 @@ const SCENE_SUBJECT = ['remove_background', 'replace_background', 'blur_backgrou
 const GLANCE_SIDE = 384;
 
 /**
+ * Long side of a placed subject's mask. A subject is pasted at most as tall as the scene and usually
+ * about half of it; refining its mask at the source's full 4K would cost the guided filter four times
+ * the work for edges that are then scaled down. The cut-out takes its pixels from the full source.
+ */
+const SUBJECT_MASK_SIDE = 1280;
+
+/**
  * Finds subjects, in two depths. A quick look (a coarse pass of the model) at every reference whose
  * role is open, and at the scene when something is placed into it: which picture is the scene, and
  * where the scene's main object is, so that nothing is placed over it unless the prompt says so. Then a
@@ -24,26 +31,34 @@ export const segment: Step = {
   weight: 4,
   async run(c) {
     const placements = editsOf(c, 'place');
-    if (placements.length) {
-      const look = new Set<number>([c.plan.scene]);
-      if (c.plan.rolesOpen) c.sources.forEach((_, i) => look.add(i));
-      await glance(c, [...look].filter((i) => c.sources[i]));
-      if (c.plan.rolesOpen) settleRoles(c);
+    // Open roles: every picture is looked at before anything else, since the answer changes which
+    // references need a full mask.
+    if (placements.length && c.plan.rolesOpen) {
+      await glance(c, c.sources.map((_, i) => i));
+      settleRoles(c);
     }
-
-    const needed = new Set<number>();
-    if (editsOf(c, ...SCENE_SUBJECT).length) needed.add(c.plan.scene);
-    for (const e of editsOf(c, 'place')) {
-      needed.add(e.params.source);
-      if (e.params.anchor) needed.add(c.plan.scene);
-    }
-    const wanted = [...needed].filter((i) => c.sources[i]);
-    if (!wanted.length) return;
-    const segmenter = await Segmenter.shared();
-    const masks = await Promise.all(wanted.map(sameContentOnce(c, (i) => segmenter.segment(c.sources[i]!, { signal: c.engine.signal }).then((m) => keepMainRegions(m)))));
-    wanted.forEach((i, k) => c.masks.set(i, masks[k]!));
-    const scene = c.masks.get(c.plan.scene);
-    if (scene) for (const canvas of c.canvases) canvas.subject = scene;
+    // The scene's mask at full size (edits work around it, anchors relate to it); subjects' bounded.
+    const scene = c.plan.scene;
+    const sceneNeeded = editsOf(c, ...SCENE_SUBJECT).length > 0 || editsOf(c, 'place').some((e) => e.params.anchor);
+    const subjects = [...new Set(editsOf(c, 'place').map((e) => e.params.source))].filter((i) => i !== scene && c.sources[i]);
+    const segmenter = sceneNeeded || subjects.length ? await Segmenter.shared() : undefined;
+    const sceneMask = sceneNeeded && c.sources[scene] ? segmenter!.segment(c.sources[scene]!, { signal: c.engine.signal }).then((m) => keepMainRegions(m)) : undefined;
+    const subjectMask = sameContentOnce(c, (i) => {
+      const source = c.sources[i]!;
+      const k = Math.min(1, SUBJECT_MASK_SIDE / Math.max(source.width, source.height));
+      const size = { width: Math.max(1, Math.round(source.width * k)), height: Math.max(1, Math.round(source.height * k)) };
+      return segmenter!.segment(source, { ...size, signal: c.engine.signal }).then((m) => keepMainRegions(m));
+    });
+    // The full masks are asked for first: while the main thread refines one, the model thread already
+    // runs the quick look at the scene, which then costs little of the request's time. (When the scene
+    // gets a full mask anyway, its box comes from that.)
+    const masks = Promise.all(subjects.map(subjectMask));
+    const look = placements.length && !sceneNeeded && !c.glances.has(scene) && c.sources[scene] ? glance(c, [scene]) : undefined;
+    const [done, sceneDone] = await Promise.all([masks, sceneMask, look]);
+    subjects.forEach((i, k) => c.masks.set(i, done[k]!));
+    if (sceneDone) c.masks.set(scene, sceneDone);
+    const subject = c.masks.get(scene);
+    if (subject) for (const canvas of c.canvases) canvas.subject = subject;
   },
 };
 
