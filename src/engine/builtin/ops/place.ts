@@ -3,12 +3,11 @@
  * put where the prompt says (or side by side on the lower part of the scene), its colours moved
  * towards the scene's, its edge feathered, and a soft contact shadow under it.
  */
-import sharp, { type OverlayOptions } from 'sharp';
 import type { Anchor, Position } from '../prompt/types.js';
 import type { Raster } from '../raster.js';
 import { fromRaster, toRaster } from '../raster.js';
 import { harmonise, labStats } from './harmonise.js';
-import { blend, boundingBox, extractMask, featherMask, resizeMask, type Box, type Mask } from './mask.js';
+import { blend, boundingBox, featherMask, resizeMask, type Box, type Mask } from './mask.js';
 
 export interface Placement {
   /** The reference and its subject mask. */
@@ -93,7 +92,7 @@ export function layout(scene: { width: number; height: number }, subjects: Layou
           if (s.cutAtBottom) {
             slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.75, H * 0.15, H * 0.6) * s.size, ocx, o.top + o.height * 0.5), behind: true };
           } else {
-            slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.8, H * 0.15, H * 0.6) * s.size, ocx, o.top + o.height * 0.3), behind: false };
+            slots[i] = { box: boxFor(s.aspect, clamp(0.9 * Math.max(o.height, 0.35 * o.width), H * 0.15, H * 0.6) * s.size, ocx, o.top + o.height * 0.3), behind: false };
           }
           return;
         case 'in':
@@ -166,6 +165,7 @@ function sharesOf(sides: { start: number; width: number }[], n: number): { start
 
 export interface CutOut {
   image: Raster;
+  /** Over the same part of the source as `image`, at the mask's own resolution (maybe lower). */
   mask: Mask;
   aspect: number;
   /** The subject runs off the bottom of its photo (a bust, a person cut at the knees). */
@@ -202,9 +202,26 @@ export async function cutOut(source: Raster, mask: Mask, soft = false): Promise<
     width: Math.max(1, Math.min(source.width - left, Math.round(inMask.width * sx))),
     height: Math.max(1, Math.min(source.height - top, Math.round(inMask.height * sy))),
   };
-  const [image, cropped] = await Promise.all([toRaster(fromRaster(source).extract(box)), extractMask(mask, inMask)]);
-  const m = await resizeMask(cropped, box.width, box.height);
+  // Row copies, not a libvips pipeline: it would take the whole frame in to hand a part of it back.
+  const image = cropRaster(source, box);
+  const m = cropMask(mask, inMask);
   return { image, mask: soft ? fadeOut(m) : m, aspect: box.width / box.height, cutAtBottom: !soft && found.top + found.height >= mask.height - 2, soft };
+}
+
+function cropRaster(r: Raster, b: Box): Raster {
+  const n = r.channels;
+  const data = Buffer.allocUnsafe(b.width * b.height * n);
+  for (let y = 0; y < b.height; y++) {
+    const from = ((b.top + y) * r.width + b.left) * n;
+    r.data.copy(data, y * b.width * n, from, from + b.width * n);
+  }
+  return { data, width: b.width, height: b.height, channels: r.channels };
+}
+
+function cropMask(m: Mask, b: Box): Mask {
+  const data = new Uint8Array(b.width * b.height);
+  for (let y = 0; y < b.height; y++) data.set(m.data.subarray((b.top + y) * m.width + b.left, (b.top + y) * m.width + b.left + b.width), y * b.width);
+  return { width: b.width, height: b.height, data };
 }
 
 /**
@@ -247,23 +264,55 @@ export async function paste(scene: Raster, cut: CutOut, box: Box, harmony: numbe
   const tightened = fadeBottom ? fadeDown(tighten(rawMask), 0.3) : tighten(rawMask);
   const mask = await featherMask(tightened, Math.max(0.5, Math.min(width, height) / 500));
 
-  const overlay = Buffer.alloc(width * height * 4);
-  for (let p = 0, i = 0, o = 0; p < width * height; p++, i += coloured.channels, o += 4) {
-    overlay[o] = coloured.data[i]!;
-    overlay[o + 1] = coloured.data[i + 1]!;
-    overlay[o + 2] = coloured.data[i + 2]!;
-    overlay[o + 3] = mask.data[p]!;
-  }
-  const shadow = cut.soft ? undefined : await contactShadow(mask, box, scene);
-  let out = await toRaster(
-    fromRaster(scene).composite([
-      ...(shadow ? [shadow] : []),
-      { input: overlay, raw: { width, height, channels: 4 }, left: box.left, top: box.top },
-    ]),
-  );
-  if (out.channels !== scene.channels) out = await toRaster(fromRaster(out).removeAlpha());
+  const shadow = cut.soft ? undefined : contactShadow(mask, box, scene);
+  // Composited here, only where the layers are: libvips would take the whole frame through a pipeline
+  // (in, composite, out with alpha, alpha off again) for a subject that covers a fraction of it.
+  const out: Raster = { ...scene, data: Buffer.from(scene.data) };
+  if (shadow) darken(out, shadow);
+  over(out, coloured, mask, box);
   // Placed behind: the scene's own subject goes back over it, through its soft mask.
   return sceneMask ? blend(scene, out, sceneMask) : out;
+}
+
+/** A shadow layer (its alpha) multiplies the scene towards black. */
+function darken(out: Raster, shadow: ShadowLayer): void {
+  const n = out.channels;
+  for (let y = 0; y < shadow.height; y++) {
+    for (let x = 0; x < shadow.width; x++) {
+      const a = shadow.alpha[y * shadow.width + x]!;
+      if (a === 0) continue;
+      const o = ((shadow.top + y) * out.width + shadow.left + x) * n;
+      const k = 1 - a / 255;
+      out.data[o] = Math.round(out.data[o]! * k);
+      out.data[o + 1] = Math.round(out.data[o + 1]! * k);
+      out.data[o + 2] = Math.round(out.data[o + 2]! * k);
+    }
+  }
+}
+
+/** The subject over the scene at `box`, through its mask; pixels outside the frame are skipped. */
+function over(out: Raster, subject: Raster, mask: Mask, box: Box): void {
+  const n = out.channels;
+  const m = subject.channels;
+  for (let y = Math.max(0, -box.top); y < box.height && box.top + y < out.height; y++) {
+    for (let x = Math.max(0, -box.left); x < box.width && box.left + x < out.width; x++) {
+      const p = y * box.width + x;
+      const a = mask.data[p]!;
+      if (a === 0) continue;
+      const o = ((box.top + y) * out.width + box.left + x) * n;
+      const i = p * m;
+      if (a === 255) {
+        out.data[o] = subject.data[i]!;
+        out.data[o + 1] = subject.data[i + 1]!;
+        out.data[o + 2] = subject.data[i + 2]!;
+        continue;
+      }
+      const t = a / 255;
+      out.data[o] = Math.round(subject.data[i]! * t + out.data[o]! * (1 - t));
+      out.data[o + 1] = Math.round(subject.data[i + 1]! * t + out.data[o + 1]! * (1 - t));
+      out.data[o + 2] = Math.round(subject.data[i + 2]! * t + out.data[o + 2]! * (1 - t));
+    }
+  }
 }
 
 /** The mask faded to nothing over its bottom `share` of rows, with a smooth step. */
@@ -285,39 +334,55 @@ function tighten(m: Mask): Mask {
   return { ...m, data };
 }
 
+interface ShadowLayer {
+  /** 0..255: how far each pixel is darkened towards black. */
+  alpha: Uint8Array;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
 /**
- * A soft dark ellipse where the subject meets the ground, as a multiply layer. Drawn and blurred at
- * an eighth of its size (a blur this wide needs no detail), then enlarged.
+ * A soft dark ellipse where the subject meets the ground, at half opacity, blurred wide. Computed
+ * directly: a box blurred by a Gaussian is a difference of two error functions along each axis, and
+ * the product of the two profiles is the blurred ellipse closely enough for a shadow this soft.
  */
-async function contactShadow(mask: Mask, box: Box, scene: Raster): Promise<OverlayOptions | undefined> {
+function contactShadow(mask: Mask, box: Box, scene: Raster): ShadowLayer | undefined {
   const found = boundingBox(mask, 128);
   if (!found) return undefined;
-  const w = Math.round(found.width * 1.1);
-  const h = Math.max(4, Math.round(found.height * 0.09));
+  // The mask may be at a lower resolution than the box it is pasted into.
+  const kx = box.width / mask.width;
+  const ky = box.height / mask.height;
+  const w = found.width * kx * 1.1;
+  const h = Math.max(4, found.height * ky * 0.09);
   const sigma = Math.max(2, w / 14);
   const pad = Math.ceil(sigma * 2.5);
-  const cw = w + 2 * pad;
-  const ch = h + 2 * pad;
-  const k = 8;
-  const sw = Math.max(4, Math.round(cw / k));
-  const sh = Math.max(4, Math.round(ch / k));
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${sw}" height="${sh}"><ellipse cx="${sw / 2}" cy="${sh / 2}" rx="${w / 2 / k}" ry="${Math.max(0.5, h / 2 / k)}" fill="black" fill-opacity="0.5"/></svg>`;
-  const small = await sharp(Buffer.from(svg)).blur(Math.max(0.3, sigma / k)).png({ compressionLevel: 0 }).toBuffer();
-  const cx = box.left + found.left + found.width / 2;
-  const baseY = box.top + found.top + found.height;
-  const left = Math.round(cx - cw / 2);
-  const top = Math.round(baseY - ch / 2 - h * 0.15);
-  // Only the part inside the scene: libvips refuses overlays that stick out.
-  const cropLeft = Math.max(0, -left);
-  const cropTop = Math.max(0, -top);
-  const cropW = Math.min(cw - cropLeft, scene.width - Math.max(0, left));
-  const cropH = Math.min(ch - cropTop, scene.height - Math.max(0, top));
-  if (cropW <= 0 || cropH <= 0) return undefined;
-  const layer = await sharp(small)
-    .resize(cw, ch, { fit: 'fill', kernel: 'cubic' })
-    .extract({ left: cropLeft, top: cropTop, width: cropW, height: cropH })
-    .ensureAlpha()
-    .raw()
-    .toBuffer();
-  return { input: layer, raw: { width: cropW, height: cropH, channels: 4 }, left: Math.max(0, left), top: Math.max(0, top), blend: 'multiply' };
+  const cx = box.left + (found.left + found.width / 2) * kx;
+  const cy = box.top + (found.top + found.height) * ky - h * 0.15;
+  const left = Math.max(0, Math.floor(cx - w / 2 - pad));
+  const top = Math.max(0, Math.floor(cy - h / 2 - pad));
+  const right = Math.min(scene.width, Math.ceil(cx + w / 2 + pad));
+  const bottom = Math.min(scene.height, Math.ceil(cy + h / 2 + pad));
+  if (right <= left || bottom <= top) return undefined;
+  const profile = (from: number, to: number, centre: number, radius: number) =>
+    Float32Array.from({ length: to - from }, (_, i) => {
+      const d = from + i + 0.5 - centre;
+      const s = sigma * Math.SQRT2;
+      return 0.5 * (erf((radius - d) / s) + erf((radius + d) / s));
+    });
+  const px = profile(left, right, cx, w / 2);
+  const py = profile(top, bottom, cy, h / 2);
+  const width = right - left;
+  const height = bottom - top;
+  const alpha = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) alpha[y * width + x] = Math.round(127.5 * px[x]! * py[y]!);
+  return { alpha, left, top, width, height };
+}
+
+/** The error function (Abramowitz and Stegun 7.1.26, within 1.5e-7). */
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return x >= 0 ? y : -y;
 }

@@ -107,6 +107,15 @@ const sharedBySize = new Map<number, SharedEntry>();
  */
 export const COARSE_INPUT_SIZE = 256;
 
+/**
+ * The model's input size for a subject that is cut out and placed into a scene. The table above: at 384²
+ * a pass takes about half the time of one at 512², with IoU within 0.001 on the scenes and 0.0026 on
+ * the thin-legged horse; a placed subject is then scaled, colour-matched and feathered, and its edge
+ * is refined by the guided filter at the cut-out's resolution either way. Masks that edits of the scene
+ * itself depend on (a removed or blurred background) keep 512².
+ */
+export const SUBJECT_INPUT_SIZE = 384;
+
 export class Segmenter {
   private constructor(
     private readonly worker: ModelWorker,
@@ -147,6 +156,11 @@ export class Segmenter {
   /** The shared segmenter for a quick look (COARSE_INPUT_SIZE), in the same model thread. */
   static coarse(): Promise<Segmenter> {
     return Segmenter.shared(COARSE_INPUT_SIZE);
+  }
+
+  /** The shared segmenter for subjects to place (SUBJECT_INPUT_SIZE), in the same model thread. */
+  static forSubjects(): Promise<Segmenter> {
+    return Segmenter.shared(SUBJECT_INPUT_SIZE);
   }
 
   /**

@@ -41,13 +41,13 @@ export const segment: Step = {
     const scene = c.plan.scene;
     const sceneNeeded = editsOf(c, ...SCENE_SUBJECT).length > 0 || editsOf(c, 'place').some((e) => e.params.anchor);
     const subjects = [...new Set(editsOf(c, 'place').map((e) => e.params.source))].filter((i) => i !== scene && c.sources[i]);
-    const segmenter = sceneNeeded || subjects.length ? await Segmenter.shared() : undefined;
+    const [segmenter, forSubjects] = await Promise.all([sceneNeeded ? Segmenter.shared() : undefined, subjects.length ? Segmenter.forSubjects() : undefined]);
     const sceneMask = sceneNeeded && c.sources[scene] ? segmenter!.segment(c.sources[scene]!, { signal: c.engine.signal }).then((m) => keepMainRegions(m)) : undefined;
     const subjectMask = sameContentOnce(c, (i) => {
       const source = c.sources[i]!;
       const k = Math.min(1, SUBJECT_MASK_SIDE / Math.max(source.width, source.height));
       const size = { width: Math.max(1, Math.round(source.width * k)), height: Math.max(1, Math.round(source.height * k)) };
-      return segmenter!.segment(source, { ...size, signal: c.engine.signal }).then((m) => keepMainRegions(m));
+      return forSubjects!.segment(source, { ...size, signal: c.engine.signal }).then((m) => keepMainRegions(m));
     });
     // The full masks are asked for first: while the main thread refines one, the model thread already
     // runs the quick look at the scene, which then costs little of the request's time. (When the scene
