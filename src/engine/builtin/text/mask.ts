@@ -162,7 +162,7 @@ function inkMask(patch: Patch, region: Uint8Array, dist: Float32Array, bg: Float
 }
 
 /**
- * Specks go, and so do blobs centred outside the OCR box: tesseract's box holds every glyph, while a
+ * Specks go, and so do blobs centred outside the OCR box: the word's box holds every glyph, while a
  * highlight of the ink's colour next to it only reaches into the margin.
  */
 function dropStrays(core: Uint8Array, labels: Int32Array, areas: number[], patch: Patch, box: OrientedBox): void {
