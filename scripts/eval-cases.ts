@@ -364,7 +364,9 @@ const restsOn = (p: Placement[], refs: Reference[], scene: number) => {
   const b = p[0]!.box;
   const bottom = b.top + b.height;
   const cx = b.left + b.width / 2;
-  const onTop = bottom >= o.top - 0.05 * o.height && bottom <= o.top + 0.6 * o.height;
+  // Feet on its upper part; a bust (cut off at the bottom of its photo) sits a little deeper into it,
+  // the object in front of its lower part, its head above the object's top.
+  const onTop = bottom >= o.top - 0.05 * o.height && bottom <= o.top + 0.75 * o.height && b.top < o.top + 0.3 * o.height;
   const centred = cx >= o.left && cx <= o.left + o.width;
   const ratio = b.height / o.height;
   const plausible = ratio >= 0.5 && ratio <= 3;

@@ -281,11 +281,11 @@ interface InkProfile {
 
 /**
  * Where the ink is inside a box: the background is the median colour of the rows just above and below
- * the letters (the box grown across the line by a quarter of its height), and a pixel is ink when its
+ * the letters (the box grown across the line by an eighth of its height), and a pixel is ink when its
  * distance from that colour is above Otsu's threshold. Undefined when nothing stands out.
  */
 function inkProfile(image: Raster, box: OrientedBox): InkProfile | undefined {
-  const margin = Math.max(3, Math.round(0.25 * box.height));
+  const margin = Math.max(3, Math.round(0.12 * box.height));
   const w = Math.max(2, Math.round(box.width));
   const h = Math.max(2, Math.round(box.height)) + 2 * margin;
   if (w * h > 4_000_000) return undefined;
@@ -318,12 +318,24 @@ function inkProfile(image: Raster, box: OrientedBox): InkProfile | undefined {
   // At least 40 % of the way to the farthest colour: on a photo the texture around the letters spreads
   // over the lower distances and would drag Otsu's threshold into it.
   const threshold = Math.max(20, 0.4 * max, ((otsu(hist) + 1) / 256) * max);
+  // The ink's colour: the median of the farthest pixels inside the box itself. A pixel is ink when it is
+  // off the background and nearer that colour than the background's (white paint next to red letters
+  // is neither).
+  const far: number[] = [];
+  for (let j = margin; j < h - margin; j++) for (let i = 0; i < w; i++) if (dist[j * w + i]! > threshold) far.push(j * w + i);
+  if (far.length < 4) return undefined;
+  far.sort((a, b) => dist[b]! - dist[a]!);
+  const core = far.slice(0, Math.max(4, Math.round(far.length * 0.3)));
+  const ink = [0, 1, 2].map((c) => core.map((k) => rgb[k * 3 + c]!).sort((a, b) => a - b)[core.length >> 1]!);
   const cols = new Float64Array(w);
   const rows = new Float64Array(h);
   let total = 0;
   for (let j = 0; j < h; j++) {
     for (let i = 0; i < w; i++) {
-      if (dist[j * w + i]! <= threshold) continue;
+      const k = j * w + i;
+      if (dist[k]! <= threshold) continue;
+      const toInk = Math.hypot(rgb[k * 3]! - ink[0]!, rgb[k * 3 + 1]! - ink[1]!, rgb[k * 3 + 2]! - ink[2]!);
+      if (toInk >= dist[k]!) continue;
       cols[i]!++;
       rows[j]!++;
       total++;
