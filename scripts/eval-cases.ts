@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 import type { EngineResult } from '../src/engine/types.js';
 import { boatScene, catCloseUp, coveredShare, horseOnWhite, personOnBackdrop, samplePhoto, type Reference } from '../test/engine/fusion-scenes.js';
-import { readBoth, reads, type Region } from '../test/helpers/readback.js';
+import { judgeText, type Region } from '../test/helpers/readback.js';
 import { photo } from '../test/helpers/paths.js';
 import { makePoster, type Background, type DrawnText, type PosterText } from '../test/text/posters.js';
 
@@ -85,27 +85,20 @@ function textCase(spec: TextSpec): EvalCase {
       let pass = true;
       for (const e of spec.expect) {
         const drawn = poster.texts[e.text]!;
-        // The control: the checker must read the old words on the input, or its "gone" means nothing.
-        const before = await readBoth(poster.image, regionOf(drawn), drawn.colour);
-        if (!before.some((said) => reads(said, e.old))) {
+        const j = await judgeText(poster.image, out, regionOf(drawn), 1, drawn.colour, e.now, e.old);
+        if (!j.readable) {
           pass = false;
-          notes.push(`the checker cannot read "${e.old}" on the input (read "${before[0]!.slice(0, 30)}")`);
+          notes.push(`the checker cannot read "${e.old}" on the input (read "${j.before[0]!.slice(0, 30)}")`);
           continue;
         }
         if (e.now === null) {
           // Removed: what is left where the letters were, against the background they were drawn on.
           const left = meanErrorOver(out, poster.background, drawn.mask);
-          const ok = left < 14;
-          pass &&= ok;
+          pass &&= left < 14;
           notes.push(`erased to ${left.toFixed(1)} levels from the clean background`);
         }
-        const readings = await readBoth(out, regionOf(drawn), drawn.colour);
-        // The old word may live on inside the new words ("SALE" in "SALES"): then it is not a leftover.
-        const gone = readings.every((said) => !reads(said, e.old) || (e.now !== null && reads(e.now, e.old) && reads(said, e.now)));
-        const present = e.now === null || readings.some((said) => reads(said, e.now!));
-        pass &&= gone && present;
-        const shown = readings.find((said) => e.now !== null && reads(said, e.now)) ?? readings[0]!;
-        notes.push(`read "${shown.slice(0, 40)}"${present ? '' : ` (no "${e.now}")`}${gone ? '' : ` ("${e.old}" still there)`}`);
+        pass &&= j.gone && j.present;
+        notes.push(`read "${j.shown.slice(0, 40)}"${j.present ? '' : ` (no "${e.now}")`}${j.gone ? '' : ` ("${e.old}" still there)`}`);
       }
       if (result.warnings.length) notes.push(`warning: ${result.warnings[0]}`);
       return { pass, measure: notes.join('; ') };

@@ -26,8 +26,11 @@ async function shapeOver(width, height, shapes, fill, background) {
 }
 
 /** A photo covering width × height, its channels scaled (grey photos get a colour). */
-const tinted = (name, width, height, k) =>
-  sharp(path.join(PHOTOS, name)).removeAlpha().toColourspace('srgb').resize(width, height, { fit: 'cover' }).linear(k, [0, 0, 0]).raw().toBuffer().then((data) => sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer());
+const tinted = async (name, width, height, k) => {
+  // Three bands first: libvips will not spread one grey band over three with linear().
+  const rgb = await sharp(path.join(PHOTOS, name)).removeAlpha().toColourspace('srgb').resize(width, height, { fit: 'cover' }).raw().toBuffer();
+  return sharp(rgb, { raw: { width, height, channels: 3 } }).linear(k, [0, 0, 0]).png().toBuffer();
+};
 
 /** Sky over water and a wooden boat with a cabin: the scene of the seed's sentence. */
 export const boatScene = async () => {

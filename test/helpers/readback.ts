@@ -148,3 +148,41 @@ export function reads(text: string, word: string): boolean {
   }
   return false;
 }
+
+export interface TextJudgement {
+  /** The checker reads the old words on the input (without that, "gone" would mean nothing). */
+  readable: boolean;
+  /** The new words are read in the output (always true when nothing new was asked for). */
+  present: boolean;
+  /** The old words are read in no reading of the output (unless they live on inside the new ones). */
+  gone: boolean;
+  /** The reading worth showing: the one with the new words, else the first. */
+  shown: string;
+  before: string[];
+}
+
+/**
+ * One text edit judged: the region read on the input and on the output (`scale` maps input pixels to
+ * output pixels), the new words wanted, the old ones not.
+ */
+export async function judgeText(
+  input: RasterLike,
+  output: RasterLike,
+  region: Region,
+  scale: number,
+  ink: readonly [number, number, number],
+  now: string | null,
+  old: string,
+): Promise<TextJudgement> {
+  const before = await readBoth(input, region, ink);
+  const scaled = { cx: region.cx * scale, cy: region.cy * scale, width: region.width * scale, height: region.height * scale, angle: region.angle };
+  const after = await readBoth(output, scaled, ink);
+  const insideNew = now !== null && reads(now, old);
+  return {
+    readable: before.some((said) => reads(said, old)),
+    present: now === null || after.some((said) => reads(said, now)),
+    gone: after.every((said) => !reads(said, old) || (insideNew && reads(said, now!))),
+    shown: after.find((said) => now !== null && reads(said, now)) ?? after[0]!,
+    before,
+  };
+}

@@ -183,7 +183,9 @@ export interface CutOut {
  * mask, the pixels are cut from the source at full resolution, and the mask's crop is brought to them.
  */
 export async function cutOut(source: Raster, mask: Mask, soft = false): Promise<CutOut | undefined> {
-  const found = boundingBox(mask, 128);
+  // A subject that cuts badly is the picture's middle, faded out: where the model is unsure of
+  // everything, that is the whole frame.
+  const found = boundingBox(mask, 128) ?? (soft ? { left: 0, top: 0, width: mask.width, height: mask.height } : undefined);
   if (!found) return undefined;
   const pad = Math.round(Math.max(found.width, found.height) * 0.01);
   const inMask = {
@@ -225,8 +227,9 @@ function cropMask(m: Mask, b: Box): Mask {
 }
 
 /**
- * The mask faded towards an ellipse inscribed in its box: full inside 70 % of the radii, nothing at the
- * ellipse, a smooth step between. Where the mask has a real outline inside that, the outline stays.
+ * An ellipse inscribed in the mask's box, faded: full inside 70 % of the radii, nothing at the ellipse, a
+ * smooth step between. The mask itself is not trusted as an outline here (that is why it is soft); it
+ * only lifts what it is sure of at the fade's edge.
  */
 function fadeOut(m: Mask): Mask {
   const data = new Uint8Array(m.data.length);
@@ -238,7 +241,8 @@ function fadeOut(m: Mask): Mask {
       const dx = (x + 0.5 - rx) / rx;
       const t = clamp((1 - Math.sqrt(dx * dx + dy * dy)) / 0.3, 0, 1);
       const fade = t * t * (3 - 2 * t);
-      data[y * m.width + x] = Math.round(m.data[y * m.width + x]! * fade);
+      const sure = m.data[y * m.width + x]! >= 230 ? Math.min(1, 2 * fade) : fade;
+      data[y * m.width + x] = Math.round(255 * sure);
     }
   }
   return { ...m, data };
