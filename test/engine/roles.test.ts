@@ -27,8 +27,8 @@ let cat: Reference;
 
 beforeAll(async () => {
   [boat, person, cat] = await Promise.all([boatScene(), personOnBackdrop(), catCloseUp()]);
-  // Both segmenters load here, not inside the first test's time.
-  await Promise.all([Segmenter.shared(), Segmenter.coarse()]);
+  // The segmenters load here, not inside the first test's time.
+  await Promise.all([Segmenter.shared(), Segmenter.coarse(), Segmenter.forSubjects()]);
 }, 60_000);
 
 describe("the seed's sentence, in both image orders", () => {

@@ -21,7 +21,7 @@ beforeAll(async () => {
   scene = await renderScene(SPECS[0]!); // the astronaut ellipse on grass
   sceneJpeg = await sharp(scene.data, { raw: { width: scene.width, height: scene.height, channels: 3 } }).png().toBuffer();
   // The segmenters load here, not inside the first test's time.
-  await Promise.all([Segmenter.shared(), Segmenter.coarse()]);
+  await Promise.all([Segmenter.shared(), Segmenter.coarse(), Segmenter.forSubjects()]);
 }, 60_000);
 
 describe('background', () => {
