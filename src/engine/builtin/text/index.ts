@@ -59,7 +59,11 @@ export interface TextEditOutcome {
 export interface TextEditResult {
   image: Raster;
   outcomes: TextEditOutcome[];
-  /** Milliseconds per phase, for logs and the bench. */
+  /**
+   * Milliseconds per phase, for logs and the bench: `prepare` finding the lines (the detector), `read`
+   * reading them (the recogniser), then measuring, erasing and writing; `passes` is the number of
+   * readings (one).
+   */
   timings: { prepare: number; read: number; measure: number; erase: number; write: number; passes: number };
 }
 
