@@ -101,13 +101,6 @@ interface SharedEntry {
 const sharedBySize = new Map<number, SharedEntry>();
 
 /**
- * The quick look's input size. Deciding which picture is the scene, and where a scene's main object
- * is, needs a box and a share of the frame, not an edge: at 256² a pass costs about a quarter of one at
- * 512² (the graph's cost grows with the pixels), and the box moves by a few pixels at most.
- */
-export const COARSE_INPUT_SIZE = 256;
-
-/**
  * The model's input size for a subject that is cut out and placed into a scene. The table above: at 384²
  * a pass takes about half the time of one at 512², with IoU within 0.001 on the scenes and 0.0026 on
  * the thin-legged horse; a placed subject is then scaled, colour-matched and feathered, and its edge
@@ -115,6 +108,13 @@ export const COARSE_INPUT_SIZE = 256;
  * itself depend on (a removed or blurred background) keep 512².
  */
 export const SUBJECT_INPUT_SIZE = 384;
+
+/**
+ * The quick look (which picture is the scene, where a scene's main object is) needs a box and a share of
+ * the frame, not an edge, and takes the same session as subjects: a third size of its own (256²) would
+ * save about a tenth of a second per look but cost another session's memory and load time.
+ */
+export const COARSE_INPUT_SIZE = SUBJECT_INPUT_SIZE;
 
 export class Segmenter {
   private constructor(
