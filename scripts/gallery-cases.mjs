@@ -142,7 +142,7 @@ export const CASES = [
     size: '2304x1728(4:3)',
   },
   {
-    title: 'Text over a busy photo, removed',
+    title: 'Red text over a photo with red stripes behind it: refused, and said so',
     inputs: [poster('astronaut.png', 1024, 1024, [['DRAFT', 600, 150, 90, '#c0202a', { weight: 900 }]])],
     prompt: 'remove the text "DRAFT"',
     size: '1024x1024(1:1)',
