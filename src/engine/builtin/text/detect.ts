@@ -82,28 +82,32 @@ export function linesFromMap(map: Float32Array, width: number, height: number, s
   const labels = new Int32Array(width * height);
   const lines: DetectedLine[] = [];
   const stack: number[] = [];
+  // A region's extreme pixels per row (enough for its convex hull), in arrays reused across regions.
+  const rowMin = new Int32Array(height).fill(-1);
+  const rowMax = new Int32Array(height).fill(-1);
+  const rowsTouched: number[] = [];
   let next = 0;
   for (let start = 0; start < labels.length && lines.length < MAX_CANDIDATES; start++) {
     if (labels[start] || map[start]! <= THRESH) continue;
     next++;
-    // The region's extreme pixels per row: enough for its convex hull.
-    const rowMin = new Map<number, number>();
-    const rowMax = new Map<number, number>();
     labels[start] = next;
     stack.push(start);
     while (stack.length) {
       const p = stack.pop()!;
       const x = p % width;
       const y = (p - x) / width;
-      if (!(rowMin.get(y)! <= x)) rowMin.set(y, x);
-      if (!(rowMax.get(y)! >= x)) rowMax.set(y, x);
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= width) continue;
-          const q = yy * width + xx;
+      if (rowMin[y] === -1) {
+        rowMin[y] = x;
+        rowMax[y] = x;
+        rowsTouched.push(y);
+      } else if (x < rowMin[y]!) rowMin[y] = x;
+      else if (x > rowMax[y]!) rowMax[y] = x;
+      const x0 = x > 0 ? x - 1 : x;
+      const x1 = x < width - 1 ? x + 1 : x;
+      const y0 = y > 0 ? y - 1 : y;
+      const y1 = y < height - 1 ? y + 1 : y;
+      for (let yy = y0; yy <= y1; yy++) {
+        for (let xx = x0, q = yy * width + x0; xx <= x1; xx++, q++) {
           if (!labels[q] && map[q]! > THRESH) {
             labels[q] = next;
             stack.push(q);
@@ -112,7 +116,14 @@ export function linesFromMap(map: Float32Array, width: number, height: number, s
       }
     }
     const points: Point[] = [];
-    for (const [y, x] of rowMin) points.push({ x, y }, { x: rowMax.get(y)!, y });
+    for (const y of rowsTouched) {
+      points.push({ x: rowMin[y]!, y }, { x: rowMax[y]!, y });
+      rowMin[y] = -1;
+      rowMax[y] = -1;
+    }
+    rowsTouched.length = 0;
+    // Specks of a few pixels are no line (DB drops them below a 3 px side anyway).
+    if (points.length < 4) continue;
     const rect = minAreaRect(points);
     if (!rect || Math.min(rect.width, rect.height) < MIN_SIZE) continue;
     const score = meanInside(map, width, height, rect);
