@@ -1,7 +1,7 @@
 // Text replacement on a 2048x2048 poster, OCR to the final raster, with the time per phase.
 // Run: npx tsx scripts/bench-text.mjs [runs]        (speed)
 //      npx tsx scripts/bench-text.mjs --quality       (what was measured on the test posters)
-// The OCR workers are started first (warmUpText), as a server does at start-up, and each scene runs
+// The OCR networks are loaded first (warmUpText), as a server does on its first text edit, and each scene runs
 // once unmeasured (JIT warm-up); each measured run then reads the image, measures, erases and writes.
 // Prints the median of the runs and each phase's median. The machine is shared: medians, not means.
 import { applyTextEdits, stopText, warmUpText } from '../src/engine/builtin/text/index.ts';
@@ -12,7 +12,7 @@ const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
 
 const SCENES = [
   {
-    name: 'level headline and a small line on a photo (one grey reading)',
+    name: 'level headline and a small line on a photo',
     background: { kind: 'photo', name: 'clock_motion' },
     texts: [
       { text: 'SUMMER SALE', x: 1024, y: 330, size: 200, weight: 900, colour: [250, 250, 250], align: 'center' },
@@ -24,19 +24,19 @@ const SCENES = [
     ],
   },
   {
-    name: 'caption on wood, level (one grey reading; texture copied into the erased area)',
+    name: 'caption on wood, level (texture copied into the erased area)',
     background: { kind: 'photo', name: 'coffee' },
     texts: [{ text: 'FRESH COFFEE', x: 1024, y: 1950, size: 150, weight: 900, colour: [255, 246, 220], align: 'center' }],
     edits: [{ kind: 'replace_text', from: 'COFFEE', to: 'COCOA' }],
   },
   {
-    name: 'sign on a brick wall (grey, then dark/light tone readings; texture copied into the erased area)',
+    name: 'sign on a brick wall (texture copied into the erased area)',
     background: { kind: 'photo', name: 'brick' },
     texts: [{ text: 'NO PARKING', x: 1024, y: 1100, size: 230, weight: 900, colour: [15, 15, 15], align: 'center' }],
     edits: [{ kind: 'replace_text', from: 'PARKING', to: 'ENTRY' }],
   },
   {
-    name: 'serif turned +15° on a gradient (grey, tones, then ±8° readings)',
+    name: 'serif turned +15° on a gradient',
     background: { kind: 'gradient', from: [236, 240, 246], to: [196, 210, 228], angle: 90 },
     texts: [{ text: 'Grand Opening', x: 1024, y: 1100, size: 190, kind: 'serif', weight: 700, colour: [32, 52, 96], align: 'center', angle: 15 }],
     edits: [{ kind: 'replace_text', from: 'opening', to: 'closing' }],
@@ -53,7 +53,7 @@ if (quality) {
 
 const warm = performance.now();
 await warmUpText();
-console.log(`warm-up (workers and fonts): ${(performance.now() - warm).toFixed(0)} ms`);
+console.log(`warm-up (networks and fonts): ${(performance.now() - warm).toFixed(0)} ms`);
 
 for (const scene of SCENES) {
   const poster = await makePoster(scene.background, 2048, 2048, scene.texts);

@@ -15,6 +15,36 @@ const horseOnGrass = async () => {
   return sharp(grass).composite([{ input: horse }]).png().toBuffer();
 };
 
+/** A shape (SVG, white on black) filled with one picture over another: a reference whose main object is known. */
+async function shapeOver(width, height, shapes, fill, background) {
+  const mask = await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="black"/><g fill="white">${shapes}</g></svg>`))
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer();
+  const inside = await sharp(fill).joinChannel(mask, { raw: { width, height, channels: 1 } }).png().toBuffer();
+  return sharp(background).composite([{ input: inside }]).png().toBuffer();
+}
+
+/** A photo covering width × height, its channels scaled (grey photos get a colour). */
+const tinted = async (name, width, height, k) => {
+  // Three bands first: libvips will not spread one grey band over three with linear().
+  const rgb = await sharp(path.join(PHOTOS, name)).removeAlpha().toColourspace('srgb').resize(width, height, { fit: 'cover' }).raw().toBuffer();
+  return sharp(rgb, { raw: { width, height, channels: 3 } }).linear(k, [0, 0, 0]).png().toBuffer();
+};
+
+/** Sky over water and a wooden boat with a cabin: the scene of the seed's sentence. */
+export const boatScene = async () => {
+  const [W, H] = [1024, 768];
+  const water = await tinted('grass.png', W, H, [0.35, 0.6, 0.95]);
+  const sky = await sharp({ create: { width: W, height: Math.round(H * 0.45), channels: 3, background: '#a8cdf0' } }).png().toBuffer();
+  const background = await sharp(water).composite([{ input: sky, left: 0, top: 0 }]).png().toBuffer();
+  const wood = await tinted('coffee.png', W, H, [1.1, 0.8, 0.6]);
+  return shapeOver(W, H, '<path d="M 300 520 L 740 520 L 690 610 L 350 610 Z"/><rect x="440" y="470" width="150" height="55" rx="6"/>', wood, background);
+};
+
+/** A close-up: the cat's face filling its frame. */
+const catCloseUp = () => sharp(path.join(PHOTOS, 'chelsea.png')).extract({ left: 150, top: 20, width: 240, height: 240 }).resize(640, 640).png().toBuffer();
+
 /**
  * A poster: a background (a sample photo or a gradient) with lines of text drawn in the shipped
  * fonts. Each line: [text, x, y, size, colour, {kind, weight, angle, align}].
@@ -31,7 +61,8 @@ export const poster = (background, width, height, lines) => async () => {
     g.fillStyle = grad;
     g.fillRect(0, 0, width, height);
   } else {
-    const photo = await sharp(path.join(PHOTOS, background)).resize(width, height, { fit: 'cover' }).png().toBuffer();
+    const source = background.startsWith('data:') ? Buffer.from(background.slice(5), 'base64') : path.join(PHOTOS, background);
+    const photo = await sharp(source).resize(width, height, { fit: 'cover' }).png().toBuffer();
     g.drawImage(await loadImage(photo), 0, 0);
   }
   for (const [text, x, y, size, colour, o = {}] of lines) {
@@ -56,7 +87,11 @@ export const CASES = [
   { title: 'Remove the background (PNG with alpha)', inputs: ['astronaut.png'], prompt: 'remove the background', size: '2048x2048(1:1)' },
   { title: 'Portrait mode', inputs: ['astronaut.png'], prompt: 'blur the background', size: '2048x2048(1:1)' },
   { title: 'Replace the background with another reference', inputs: ['astronaut.png', 'coffee.png'], prompt: 'replace the background with image 2', size: '2048x2048(1:1)' },
-  { title: "The seed's own example: two references fused", inputs: ['coffee.png', 'astronaut.png'], prompt: 'A beautiful girl is sitting on the boat', size: '2048x2048(1:1)' },
+  { title: "The seed's own example: the girl's picture first, the boat's second (roles read from the pictures)", inputs: ['astronaut.png', boatScene], prompt: 'A beautiful girl is sitting on the boat', size: '2304x1728(4:3)' },
+  { title: "The seed's own example, the pictures the other way round", inputs: [boatScene, 'astronaut.png'], prompt: 'A beautiful girl is sitting on the boat', size: '2304x1728(4:3)' },
+  { title: 'The astronaut on the horse: the subject from the picture that shows it', inputs: ['astronaut.png', horseOnGrass], prompt: 'The astronaut is sitting on the horse', size: '2304x1728(4:3)' },
+  { title: 'A close-up cannot be cut out cleanly: a soft edge and a warning', inputs: [boatScene, catCloseUp], prompt: 'put the cat from image 2 into image 1', size: '2304x1728(4:3)' },
+  { title: "Placed beside the scene's main object, never over it", inputs: [boatScene, horseOnGrass], prompt: 'add the horse from image 2', size: '2304x1728(4:3)' },
   { title: 'Fusion anchored to the scene\'s main object ("on the …")', inputs: ['coffee.png', horseOnGrass], prompt: 'A horse is standing on the cup', size: '2048x2048(1:1)' },
   { title: 'Fusion placed where the prompt says', inputs: ['brick.png', horseOnGrass], prompt: 'put the horse from image 2 on the right, smaller', size: '2560x1440(16:9)' },
   { title: 'Rotate a few degrees, edges filled', inputs: ['chelsea.png'], prompt: 'rotate it 12 degrees clockwise', size: '2304x1728(4:3)' },
@@ -88,7 +123,26 @@ export const CASES = [
     size: '2304x1728(4:3)',
   },
   {
-    title: 'Text over a busy photo: not found, and said so',
+    title: 'Bold red words on a light panel over a night photo (found by PP-OCR; tesseract missed them)',
+    inputs: [
+      async () => {
+        const night = await sharp(path.join(PHOTOS, 'coffee.png')).resize(1200, 800, { fit: 'cover' }).linear([0.25, 0.3, 0.45], [0, 4, 18]).png().toBuffer();
+        const panel = await sharp({ create: { width: 700, height: 260, channels: 3, background: '#eeeae2' } }).png().toBuffer();
+        const base = await sharp(night).composite([{ input: panel, left: 250, top: 250 }]).png().toBuffer();
+        return poster('data:' + base.toString('base64'), 1200, 800, [['BIG SALE', 600, 430, 120, '#c81820', { weight: 900, align: 'center' }]])();
+      },
+    ],
+    prompt: 'replace "SALE" with "DEAL"',
+    size: '2496x1664(3:2)',
+  },
+  {
+    title: 'Text turned 30 degrees',
+    inputs: [poster('#282c34,#465060', 1200, 900, [['OPEN LATE', 600, 480, 100, '#fafafa', { weight: 900, align: 'center', angle: 30 }]])],
+    prompt: 'replace "LATE" with "DAILY"',
+    size: '2304x1728(4:3)',
+  },
+  {
+    title: 'Red text over a photo with red stripes behind it: refused, and said so',
     inputs: [poster('astronaut.png', 1024, 1024, [['DRAFT', 600, 150, 90, '#c0202a', { weight: 900 }]])],
     prompt: 'remove the text "DRAFT"',
     size: '1024x1024(1:1)',

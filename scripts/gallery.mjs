@@ -74,7 +74,7 @@ ${rows
 <p>prompt <code>${escape(c.prompt)}</code>, size <code>${escape(c.size)}</code>, scale <code>${c.scale ?? 0.5}</code> · ${result.images.length} output(s) · ${ms} ms</p>
 <div class="row">${ins.map((src, i) => `<figure><img src="${src}" alt="input ${i + 1}"><figcaption>image ${i + 1}</figcaption></figure>`).join('')}
 <span class="arrow">→</span>${outs.map((src, i) => `<figure><img src="${src}" alt="output ${i + 1}"><figcaption>output ${i + 1} (${result.images[i].width}x${result.images[i].height} ${result.images[i].format})</figcaption></figure>`).join('')}</div>
-<ul>${result.edits.map((e) => `<li>applied <b>${escape(e.kind)}</b>${e.text ? ` from “${escape(e.text)}”` : ''}</li>`).join('')}${result.warnings.map((w) => `<li>warning: ${escape(w)}</li>`).join('')}</ul>
+<ul>${result.edits.map((e) => `<li>applied <b>${escape(e.kind)}</b>${e.text ? ` from “${escape(e.text)}”` : ''}${e.params?.reason ? `: ${escape(String(e.params.reason))}` : ''}</li>`).join('')}${result.warnings.map((w) => `<li>warning: ${escape(w)}</li>`).join('')}</ul>
 </section>`,
   )
   .join('\n')}

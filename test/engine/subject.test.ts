@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderScene, SPECS, type Scene } from '../segment/scenes.js';
+import { Segmenter } from '../../src/engine/builtin/segment/index.js';
 import { decodeFirst, luma, mean, run, type Pixels } from './helpers.js';
 
 // 1024x768 scenes: 2304x1728 is the same 4:3, so an output pixel maps straight onto the truth.
@@ -19,7 +20,9 @@ const outsideTruth = (s: Scene, x: number, y: number) => s.truth[Math.min(s.heig
 beforeAll(async () => {
   scene = await renderScene(SPECS[0]!); // the astronaut ellipse on grass
   sceneJpeg = await sharp(scene.data, { raw: { width: scene.width, height: scene.height, channels: 3 } }).png().toBuffer();
-});
+  // The segmenters load here, not inside the first test's time.
+  await Promise.all([Segmenter.shared(), Segmenter.coarse(), Segmenter.forSubjects()]);
+}, 60_000);
 
 describe('background', () => {
   it('removed: a PNG whose background is transparent and whose subject is opaque', async () => {
@@ -128,10 +131,12 @@ describe('fusion', () => {
     expect(change(inBoxOutsideDisc)).toBeLessThan(-20);
   });
 
-  it('the seed example composes the second reference into the first, and says what it did', async () => {
+  // Two full 2048² runs, each with a quick look at both pictures and two full masks: allowed a minute.
+  it('the seed example fuses the two references, the scene chosen from the pictures, and says what it did', { timeout: 60_000 }, async () => {
     const result = await run(['coffee.png', sceneJpeg], 'A beautiful girl is sitting on the boat', { width: 2048, height: 2048 });
     expect(result.images).toHaveLength(1);
     expect(result.edits.map((e) => e.kind)).toContain('place');
+    expect(result.edits.find((e) => e.kind === 'scene')?.params).toMatchObject({ chosen: 'from the pictures' });
     const again = await run(['coffee.png', sceneJpeg], 'A beautiful girl is sitting on the boat', { width: 2048, height: 2048 });
     expect(again.images[0]!.data.equals(result.images[0]!.data)).toBe(true);
   });

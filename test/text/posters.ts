@@ -12,10 +12,21 @@ import { faceOf, fontString, registerFonts, type FaceKind } from '../../src/engi
 
 export type Rgb = [number, number, number];
 
-export type Background =
+/** A plain rectangle under the text (a sign's panel on a photo). */
+export interface Panel {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  colour: Rgb;
+}
+
+export type Background = (
   | { kind: 'flat'; colour: Rgb }
   | { kind: 'gradient'; from: Rgb; to: Rgb; angle: number }
-  | { kind: 'photo'; name: string };
+  /** `night` darkens the photo to a dim blue, as a street at night. */
+  | { kind: 'photo'; name: string; night?: boolean }
+) & { panel?: Panel };
 
 export interface PosterText {
   text: string;
@@ -51,8 +62,23 @@ export interface Poster {
 const PHOTOS = path.resolve(import.meta.dirname, '../fixtures/photos');
 
 export async function backgroundRaster(bg: Background, width: number, height: number): Promise<Raster> {
+  const raster = await plainBackground(bg, width, height);
+  const p = bg.panel;
+  if (p) {
+    for (let y = Math.max(0, p.y); y < Math.min(height, p.y + p.height); y++) {
+      for (let x = Math.max(0, p.x); x < Math.min(width, p.x + p.width); x++) {
+        for (let c = 0; c < 3; c++) raster.data[(y * width + x) * 3 + c] = p.colour[c]!;
+      }
+    }
+  }
+  return raster;
+}
+
+async function plainBackground(bg: Background, width: number, height: number): Promise<Raster> {
   if (bg.kind === 'photo') {
-    return toRaster(sharp(path.join(PHOTOS, `${bg.name}.png`)).removeAlpha().toColourspace('srgb').resize(width, height, { fit: 'cover' }));
+    let image = sharp(path.join(PHOTOS, `${bg.name}.png`)).removeAlpha().toColourspace('srgb').resize(width, height, { fit: 'cover' });
+    if (bg.night) image = image.linear([0.25, 0.3, 0.45], [0, 4, 18]);
+    return toRaster(image);
   }
   const data = Buffer.alloc(width * height * 3);
   const rad = ((bg.kind === 'gradient' ? bg.angle : 0) * Math.PI) / 180;

@@ -1,5 +1,6 @@
 import type { AppliedEdit, EditRequest, EngineContext, OutputImage } from '../types.js';
-import type { Mask } from './ops/mask.js';
+import type { Box, Mask } from './ops/mask.js';
+import type { Reading } from './ops/roles.js';
 import type { Plan } from './prompt/types.js';
 import type { Raster } from './raster.js';
 
@@ -26,8 +27,15 @@ export interface PipelineContext {
   factor: number;
   /** The decoded references, in request order. */
   sources: Raster[];
+  /** The references being decoded (started before the prompt is read, so the two overlap). */
+  decoding?: Promise<Raster[]>;
   /** Subject masks of the references that needed one, by index. */
   masks: Map<number, Mask>;
+  /**
+   * A quick look at references (a coarse mask): what each picture is (scene or subject), and where the
+   * main object of the scene is, by index. Boxes are in the reference's own pixels.
+   */
+  glances: Map<number, { reading: Reading; box: Box | undefined }>;
   canvases: Canvas[];
   outputs: OutputImage[];
   edits: AppliedEdit[];

@@ -52,6 +52,7 @@ export class BuiltinEngine implements Engine {
       factor: request.scale / 0.5,
       sources: [],
       masks: new Map(),
+      glances: new Map(),
       canvases: [],
       outputs: [],
       edits: [],

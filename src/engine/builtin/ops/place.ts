@@ -3,12 +3,11 @@
  * put where the prompt says (or side by side on the lower part of the scene), its colours moved
  * towards the scene's, its edge feathered, and a soft contact shadow under it.
  */
-import sharp, { type OverlayOptions } from 'sharp';
 import type { Anchor, Position } from '../prompt/types.js';
 import type { Raster } from '../raster.js';
 import { fromRaster, toRaster } from '../raster.js';
 import { harmonise, labStats } from './harmonise.js';
-import { blend, boundingBox, extractMask, featherMask, resizeMask, type Box, type Mask } from './mask.js';
+import { blend, boundingBox, featherMask, resizeMask, type Box, type Mask } from './mask.js';
 
 export interface Placement {
   /** The reference and its subject mask. */
@@ -63,14 +62,21 @@ export function layout(scene: { width: number; height: number }, subjects: Layou
     return { left, top, width: Math.max(1, Math.round(w)), height: Math.max(1, Math.round(h)) };
   };
 
-  // Side by side on the lower part of the scene, each in its own share of the width.
-  order.forEach(({ s, i }, k) => {
-    const share = W / order.length;
-    const shift = variant > 1 ? ((variant % 3) - 1) * 0.08 * W : 0;
-    const cx = clamp(share * (k + 0.5) + shift, share * 0.3, W - share * 0.3);
-    const height = Math.min(H * 0.55, (share * 0.85) / s.aspect) * s.size;
-    slots[i] = { box: boxFor(s.aspect, height, cx, H * 0.93), behind: false };
-  });
+  // Side by side on the lower part of the scene, each in its own share of the width; beside the scene's
+  // main object, never over it (the prompt did not ask for that).
+  const sides = freeSides(W, sceneSubject);
+  const shares = sides.length ? sharesOf(sides, order.length) : [{ start: 0, width: W, count: order.length }];
+  let k = 0;
+  for (const side of shares) {
+    const share = side.width / side.count;
+    for (let j = 0; j < side.count; j++, k++) {
+      const { s, i } = order[k]!;
+      const shift = variant > 1 ? ((variant % 3) - 1) * 0.08 * share : 0;
+      const cx = clamp(side.start + share * (j + 0.5) + shift, side.start + share * 0.3, side.start + side.width - share * 0.3);
+      const height = Math.min(H * 0.55, (share * 0.85) / s.aspect) * s.size;
+      slots[i] = { box: boxFor(s.aspect, height, cx, H * 0.93), behind: false };
+    }
+  }
 
   subjects.forEach((s, i) => {
     if (slots[i]) return;
@@ -80,12 +86,18 @@ export function layout(scene: { width: number; height: number }, subjects: Layou
       const ocx = o.left + o.width / 2;
       switch (s.anchor.relation) {
         case 'on':
-          // On it: standing on its upper surface, which in a photo is the top part of its box.
-          slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.6, H * 0.15, H * 0.6) * s.size, ocx, o.top + o.height * 0.3), behind: false };
+          // On it: standing on its upper surface, which in a photo is the top part of its box. A subject
+          // cut off at the bottom of its photo (a bust) sits down into it instead, the object in front
+          // hiding the cut.
+          if (s.cutAtBottom) {
+            slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.75, H * 0.15, H * 0.6) * s.size, ocx, o.top + o.height * 0.5), behind: true };
+          } else {
+            slots[i] = { box: boxFor(s.aspect, clamp(0.9 * Math.max(o.height, 0.35 * o.width), H * 0.15, H * 0.6) * s.size, ocx, o.top + o.height * 0.3), behind: false };
+          }
           return;
         case 'in':
-          // In it: lower, its feet hidden by nothing we know of, a little smaller than the object.
-          slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.7, H * 0.15, H * 0.65) * s.size, ocx, o.top + o.height * 0.5), behind: false };
+          // In it: lower, a little smaller than the object, which stays in front of the part inside it.
+          slots[i] = { box: boxFor(s.aspect, clamp(o.height * 0.7, H * 0.15, H * 0.65) * s.size, ocx, o.top + o.height * 0.5), behind: true };
           return;
         case 'beside': {
           const right = o.left + o.width + (W - o.left - o.width) / 2;
@@ -115,35 +127,125 @@ export function layout(scene: { width: number; height: number }, subjects: Layou
     else if (p.startsWith('top')) slots[i] = { box: boxFor(s.aspect, base * 0.8, cx, H * 0.08 + base * 0.8), behind: false };
     else slots[i] = { box: boxFor(s.aspect, base, cx, p.startsWith('bottom') ? H * 0.96 : H * 0.88), behind: false };
   });
-  // Whatever the placement, a subject cut at the bottom of its photo must reach the frame's bottom.
+  // A subject cut at the bottom of its photo must reach the frame's bottom, unless an object of the
+  // scene hides the cut (on, in, behind, under it).
   subjects.forEach((s, i) => {
     const slot = slots[i];
-    if (s.cutAtBottom && slot) slot.box = { ...slot.box, top: Math.max(0, H - slot.box.height) };
+    const hidden = sceneSubject && s.anchor && ['on', 'in', 'behind', 'under'].includes(s.anchor.relation);
+    if (s.cutAtBottom && slot && !hidden) slot.box = { ...slot.box, top: Math.max(0, H - slot.box.height) };
   });
   return slots;
 }
 
+/** Stretches of the width left free by the scene's main object (with a margin), wide enough for a subject. */
+function freeSides(W: number, object: Box | undefined): { start: number; width: number }[] {
+  if (!object) return [];
+  const margin = 0.02 * W;
+  const sides = [
+    { start: 0, width: object.left - margin },
+    { start: object.left + object.width + margin, width: W - (object.left + object.width + margin) },
+  ];
+  return sides.filter((s) => s.width >= 0.15 * W);
+}
+
+/** How many subjects each free side takes: the wider side first, in proportion to the widths. */
+function sharesOf(sides: { start: number; width: number }[], n: number): { start: number; width: number; count: number }[] {
+  if (n === 0) return [];
+  if (sides.length === 1 || n === 1) {
+    const widest = [...sides].sort((a, b) => b.width - a.width)[0]!;
+    return [{ ...widest, count: n }];
+  }
+  const total = sides.reduce((sum, s) => sum + s.width, 0);
+  const first = Math.min(n - 1, Math.max(1, Math.round((n * sides[0]!.width) / total)));
+  return [
+    { ...sides[0]!, count: first },
+    { ...sides[1]!, count: n - first },
+  ];
+}
+
 export interface CutOut {
   image: Raster;
+  /** Over the same part of the source as `image`, at the mask's own resolution (maybe lower). */
   mask: Mask;
   aspect: number;
   /** The subject runs off the bottom of its photo (a bust, a person cut at the knees). */
   cutAtBottom: boolean;
+  /**
+   * The mask cannot be trusted as an outline (a close-up filling its frame, an unsure mask): the edge is
+   * faded out softly towards the box's border instead, and no contact shadow is drawn.
+   */
+  soft: boolean;
 }
 
-/** The subject's pixels and mask, cropped to its box (with a little room for the soft edge). */
-export async function cutOut(source: Raster, mask: Mask): Promise<CutOut | undefined> {
-  const found = boundingBox(mask, 128);
+/**
+ * The subject's pixels and mask, cropped to its box (with a little room for the soft edge). The mask may
+ * be smaller than the source (a subject is masked at a bounded resolution): the box is found on the
+ * mask, the pixels are cut from the source at full resolution, and the mask's crop is brought to them.
+ */
+export async function cutOut(source: Raster, mask: Mask, soft = false): Promise<CutOut | undefined> {
+  // A subject that cuts badly is the picture's middle, faded out: where the model is unsure of
+  // everything, that is the whole frame.
+  const found = boundingBox(mask, 128) ?? (soft ? { left: 0, top: 0, width: mask.width, height: mask.height } : undefined);
   if (!found) return undefined;
   const pad = Math.round(Math.max(found.width, found.height) * 0.01);
-  const box = {
+  const inMask = {
     left: Math.max(0, found.left - pad),
     top: Math.max(0, found.top - pad),
-    width: Math.min(source.width - Math.max(0, found.left - pad), found.width + 2 * pad),
-    height: Math.min(source.height - Math.max(0, found.top - pad), found.height + 2 * pad),
+    width: Math.min(mask.width - Math.max(0, found.left - pad), found.width + 2 * pad),
+    height: Math.min(mask.height - Math.max(0, found.top - pad), found.height + 2 * pad),
   };
-  const [image, m] = await Promise.all([toRaster(fromRaster(source).extract(box)), extractMask(mask, box)]);
-  return { image, mask: m, aspect: box.width / box.height, cutAtBottom: found.top + found.height >= source.height - 2 };
+  const sx = source.width / mask.width;
+  const sy = source.height / mask.height;
+  const left = Math.floor(inMask.left * sx);
+  const top = Math.floor(inMask.top * sy);
+  const box = {
+    left,
+    top,
+    width: Math.max(1, Math.min(source.width - left, Math.round(inMask.width * sx))),
+    height: Math.max(1, Math.min(source.height - top, Math.round(inMask.height * sy))),
+  };
+  // Row copies, not a libvips pipeline: it would take the whole frame in to hand a part of it back.
+  const image = cropRaster(source, box);
+  const m = cropMask(mask, inMask);
+  return { image, mask: soft ? fadeOut(m) : m, aspect: box.width / box.height, cutAtBottom: !soft && found.top + found.height >= mask.height - 2, soft };
+}
+
+function cropRaster(r: Raster, b: Box): Raster {
+  const n = r.channels;
+  const data = Buffer.allocUnsafe(b.width * b.height * n);
+  for (let y = 0; y < b.height; y++) {
+    const from = ((b.top + y) * r.width + b.left) * n;
+    r.data.copy(data, y * b.width * n, from, from + b.width * n);
+  }
+  return { data, width: b.width, height: b.height, channels: r.channels };
+}
+
+function cropMask(m: Mask, b: Box): Mask {
+  const data = new Uint8Array(b.width * b.height);
+  for (let y = 0; y < b.height; y++) data.set(m.data.subarray((b.top + y) * m.width + b.left, (b.top + y) * m.width + b.left + b.width), y * b.width);
+  return { width: b.width, height: b.height, data };
+}
+
+/**
+ * An ellipse inscribed in the mask's box, faded: full inside 70 % of the radii, nothing at the ellipse, a
+ * smooth step between. The mask itself is not trusted as an outline here (that is why it is soft); it
+ * only lifts what it is sure of at the fade's edge.
+ */
+function fadeOut(m: Mask): Mask {
+  const data = new Uint8Array(m.data.length);
+  const rx = m.width / 2;
+  const ry = m.height / 2;
+  for (let y = 0; y < m.height; y++) {
+    const dy = (y + 0.5 - ry) / ry;
+    for (let x = 0; x < m.width; x++) {
+      const dx = (x + 0.5 - rx) / rx;
+      const t = clamp((1 - Math.sqrt(dx * dx + dy * dy)) / 0.3, 0, 1);
+      const fade = t * t * (3 - 2 * t);
+      const sure = m.data[y * m.width + x]! >= 230 ? Math.min(1, 2 * fade) : fade;
+      data[y * m.width + x] = Math.round(255 * sure);
+    }
+  }
+  return { ...m, data };
 }
 
 /**
@@ -152,33 +254,81 @@ export async function cutOut(source: Raster, mask: Mask): Promise<CutOut | undef
  * soft contact shadow.
  */
 export async function paste(scene: Raster, cut: CutOut, box: Box, harmony: number, sceneMask?: Mask): Promise<Raster> {
+  // A bust lifted off the frame's bottom (sitting on or in something): its cut fades out downwards, so
+  // whatever of it the object does not hide ends softly instead of in a straight line.
+  const fadeBottom = cut.cutAtBottom && box.top + box.height < scene.height - 2;
   const { width, height } = box;
   const [image, rawMask] = await Promise.all([
     toRaster(fromRaster(cut.image).resize(width, height, { fit: 'fill', kernel: 'lanczos3' })),
     resizeMask(cut.mask, width, height),
   ]);
-  const stats = labStats(scene, undefined, 4);
+  // A mean and a spread: some 65,000 samples of the scene are plenty, whatever its size.
+  const stats = labStats(scene, undefined, Math.max(4, Math.round(Math.sqrt((scene.width * scene.height) / 65_536))));
   const coloured = stats ? harmonise(image, rawMask, stats, harmony) : image;
-  const tightened = tighten(rawMask);
+  const tightened = fadeBottom ? fadeDown(tighten(rawMask), 0.3) : tighten(rawMask);
   const mask = await featherMask(tightened, Math.max(0.5, Math.min(width, height) / 500));
 
-  const overlay = Buffer.alloc(width * height * 4);
-  for (let p = 0, i = 0, o = 0; p < width * height; p++, i += coloured.channels, o += 4) {
-    overlay[o] = coloured.data[i]!;
-    overlay[o + 1] = coloured.data[i + 1]!;
-    overlay[o + 2] = coloured.data[i + 2]!;
-    overlay[o + 3] = mask.data[p]!;
-  }
-  const shadow = await contactShadow(mask, box, scene);
-  let out = await toRaster(
-    fromRaster(scene).composite([
-      ...(shadow ? [shadow] : []),
-      { input: overlay, raw: { width, height, channels: 4 }, left: box.left, top: box.top },
-    ]),
-  );
-  if (out.channels !== scene.channels) out = await toRaster(fromRaster(out).removeAlpha());
+  const shadow = cut.soft ? undefined : contactShadow(mask, box, scene);
+  // Composited here, only where the layers are: libvips would take the whole frame through a pipeline
+  // (in, composite, out with alpha, alpha off again) for a subject that covers a fraction of it.
+  const out: Raster = { ...scene, data: Buffer.from(scene.data) };
+  if (shadow) darken(out, shadow);
+  over(out, coloured, mask, box);
   // Placed behind: the scene's own subject goes back over it, through its soft mask.
   return sceneMask ? blend(scene, out, sceneMask) : out;
+}
+
+/** A shadow layer (its alpha) multiplies the scene towards black. */
+function darken(out: Raster, shadow: ShadowLayer): void {
+  const n = out.channels;
+  for (let y = 0; y < shadow.height; y++) {
+    for (let x = 0; x < shadow.width; x++) {
+      const a = shadow.alpha[y * shadow.width + x]!;
+      if (a === 0) continue;
+      const o = ((shadow.top + y) * out.width + shadow.left + x) * n;
+      const k = 1 - a / 255;
+      out.data[o] = Math.round(out.data[o]! * k);
+      out.data[o + 1] = Math.round(out.data[o + 1]! * k);
+      out.data[o + 2] = Math.round(out.data[o + 2]! * k);
+    }
+  }
+}
+
+/** The subject over the scene at `box`, through its mask; pixels outside the frame are skipped. */
+function over(out: Raster, subject: Raster, mask: Mask, box: Box): void {
+  const n = out.channels;
+  const m = subject.channels;
+  for (let y = Math.max(0, -box.top); y < box.height && box.top + y < out.height; y++) {
+    for (let x = Math.max(0, -box.left); x < box.width && box.left + x < out.width; x++) {
+      const p = y * box.width + x;
+      const a = mask.data[p]!;
+      if (a === 0) continue;
+      const o = ((box.top + y) * out.width + box.left + x) * n;
+      const i = p * m;
+      if (a === 255) {
+        out.data[o] = subject.data[i]!;
+        out.data[o + 1] = subject.data[i + 1]!;
+        out.data[o + 2] = subject.data[i + 2]!;
+        continue;
+      }
+      const t = a / 255;
+      out.data[o] = Math.round(subject.data[i]! * t + out.data[o]! * (1 - t));
+      out.data[o + 1] = Math.round(subject.data[i + 1]! * t + out.data[o + 1]! * (1 - t));
+      out.data[o + 2] = Math.round(subject.data[i + 2]! * t + out.data[o + 2]! * (1 - t));
+    }
+  }
+}
+
+/** The mask faded to nothing over its bottom `share` of rows, with a smooth step. */
+function fadeDown(m: Mask, share: number): Mask {
+  const data = new Uint8Array(m.data);
+  const from = Math.floor(m.height * (1 - share));
+  for (let y = from; y < m.height; y++) {
+    const t = 1 - (y - from + 0.5) / (m.height - from);
+    const k = t * t * (3 - 2 * t);
+    for (let x = 0; x < m.width; x++) data[y * m.width + x] = Math.round(data[y * m.width + x]! * k);
+  }
+  return { ...m, data };
 }
 
 /** Pulls a soft mask's edge inwards by remapping its levels: the outermost, mixed pixels go. */
@@ -188,39 +338,55 @@ function tighten(m: Mask): Mask {
   return { ...m, data };
 }
 
+interface ShadowLayer {
+  /** 0..255: how far each pixel is darkened towards black. */
+  alpha: Uint8Array;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
 /**
- * A soft dark ellipse where the subject meets the ground, as a multiply layer. Drawn and blurred at
- * an eighth of its size (a blur this wide needs no detail), then enlarged.
+ * A soft dark ellipse where the subject meets the ground, at half opacity, blurred wide. Computed
+ * directly: a box blurred by a Gaussian is a difference of two error functions along each axis, and
+ * the product of the two profiles is the blurred ellipse closely enough for a shadow this soft.
  */
-async function contactShadow(mask: Mask, box: Box, scene: Raster): Promise<OverlayOptions | undefined> {
+function contactShadow(mask: Mask, box: Box, scene: Raster): ShadowLayer | undefined {
   const found = boundingBox(mask, 128);
   if (!found) return undefined;
-  const w = Math.round(found.width * 1.1);
-  const h = Math.max(4, Math.round(found.height * 0.09));
+  // The mask may be at a lower resolution than the box it is pasted into.
+  const kx = box.width / mask.width;
+  const ky = box.height / mask.height;
+  const w = found.width * kx * 1.1;
+  const h = Math.max(4, found.height * ky * 0.09);
   const sigma = Math.max(2, w / 14);
   const pad = Math.ceil(sigma * 2.5);
-  const cw = w + 2 * pad;
-  const ch = h + 2 * pad;
-  const k = 8;
-  const sw = Math.max(4, Math.round(cw / k));
-  const sh = Math.max(4, Math.round(ch / k));
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${sw}" height="${sh}"><ellipse cx="${sw / 2}" cy="${sh / 2}" rx="${w / 2 / k}" ry="${Math.max(0.5, h / 2 / k)}" fill="black" fill-opacity="0.5"/></svg>`;
-  const small = await sharp(Buffer.from(svg)).blur(Math.max(0.3, sigma / k)).png({ compressionLevel: 0 }).toBuffer();
-  const cx = box.left + found.left + found.width / 2;
-  const baseY = box.top + found.top + found.height;
-  const left = Math.round(cx - cw / 2);
-  const top = Math.round(baseY - ch / 2 - h * 0.15);
-  // Only the part inside the scene: libvips refuses overlays that stick out.
-  const cropLeft = Math.max(0, -left);
-  const cropTop = Math.max(0, -top);
-  const cropW = Math.min(cw - cropLeft, scene.width - Math.max(0, left));
-  const cropH = Math.min(ch - cropTop, scene.height - Math.max(0, top));
-  if (cropW <= 0 || cropH <= 0) return undefined;
-  const layer = await sharp(small)
-    .resize(cw, ch, { fit: 'fill', kernel: 'cubic' })
-    .extract({ left: cropLeft, top: cropTop, width: cropW, height: cropH })
-    .ensureAlpha()
-    .raw()
-    .toBuffer();
-  return { input: layer, raw: { width: cropW, height: cropH, channels: 4 }, left: Math.max(0, left), top: Math.max(0, top), blend: 'multiply' };
+  const cx = box.left + (found.left + found.width / 2) * kx;
+  const cy = box.top + (found.top + found.height) * ky - h * 0.15;
+  const left = Math.max(0, Math.floor(cx - w / 2 - pad));
+  const top = Math.max(0, Math.floor(cy - h / 2 - pad));
+  const right = Math.min(scene.width, Math.ceil(cx + w / 2 + pad));
+  const bottom = Math.min(scene.height, Math.ceil(cy + h / 2 + pad));
+  if (right <= left || bottom <= top) return undefined;
+  const profile = (from: number, to: number, centre: number, radius: number) =>
+    Float32Array.from({ length: to - from }, (_, i) => {
+      const d = from + i + 0.5 - centre;
+      const s = sigma * Math.SQRT2;
+      return 0.5 * (erf((radius - d) / s) + erf((radius + d) / s));
+    });
+  const px = profile(left, right, cx, w / 2);
+  const py = profile(top, bottom, cy, h / 2);
+  const width = right - left;
+  const height = bottom - top;
+  const alpha = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) alpha[y * width + x] = Math.round(127.5 * px[x]! * py[y]!);
+  return { alpha, left, top, width, height };
+}
+
+/** The error function (Abramowitz and Stegun 7.1.26, within 1.5e-7). */
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return x >= 0 ? y : -y;
 }

@@ -259,7 +259,7 @@ export function resolveReferences(
   prompt: string,
   /** References named by instructions that could not be used: never placed by default. */
   named: Iterable<number> = [],
-): { edits: Edit[]; scene: number; unused: Unused[] } {
+): { edits: Edit[]; scene: number; unused: Unused[]; rolesOpen: boolean } {
   const unused: Unused[] = [];
   const reject = (entry: Entry, reason: Unused['reason'], detail?: string) => {
     const u: Unused = { span: entry.span, text: prompt.slice(...entry.span), reason };
@@ -303,6 +303,12 @@ export function resolveReferences(
       if (free !== undefined) scene = free;
     }
   }
+  // Roles are open when no instruction ties a reference to a role by its number.
+  const namesAnImage = entries.some((e) => {
+    const d = e.draft;
+    return d.kind === 'scene' || d.kind === 'replace_background' || (d.kind === 'place' && (typeof d.params.source === 'number' || d.params.source === 'other' || d.params.target !== undefined));
+  });
+  const rolesOpen = imageCount > 1 && !chosen && !namesAnImage && [...named].length === 0;
   const other = (): number | undefined => [...Array(imageCount).keys()].find((i) => i !== scene);
   const resolve = (ref: Ref): number | undefined => (ref === 'other' ? other() : ref);
 
@@ -377,5 +383,5 @@ export function resolveReferences(
       edits.push({ kind: 'place', params: { source: i, into: scene, size: 1 } });
     }
   }
-  return { edits, scene, unused };
+  return { edits, scene, unused, rolesOpen: rolesOpen && edits.some((e) => e.kind === 'place') };
 }

@@ -54,6 +54,7 @@ export function interpretPrompt(prompt: string, opts: InterpretOptions): Plan {
   r.unused.push(...resolved.unused);
 
   const plan: Plan = { edits: resolved.edits, count: 1, scene: resolved.scene, unused: r.unused };
+  if (resolved.rolesOpen) plan.rolesOpen = true;
   countImages(plan, r, opts);
   plan.unused.sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1]);
   return plan;

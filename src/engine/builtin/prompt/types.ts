@@ -168,6 +168,12 @@ export interface Plan {
   count: number;
   /** 0-based index of the reference the others are placed into (the only one when there is one). */
   scene: number;
+  /**
+   * True when the prompt names no reference by number for a role (no scene chosen, no "from image 2")
+   * and there are placements: which picture is the scene is then the engine's to decide from the
+   * pictures themselves, `scene` and the placements' sources being only the order of the images.
+   */
+  rolesOpen?: boolean;
   /** Every part of the prompt that was not used, in prompt order. */
   unused: Unused[];
   /** The set the prompt asked for, before force_single and the cap; absent when it asked for none. */

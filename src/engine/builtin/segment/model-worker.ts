@@ -12,6 +12,10 @@ import { Worker } from 'node:worker_threads';
  * call that is aborted leave the queue without ever reaching the model. A run cannot be interrupted
  * once onnxruntime has it: an abort rejects the caller at once, and the worker's result is discarded.
  *
+ * One thread hosts several named sessions (the segmentation model, the text detector and recogniser):
+ * `ModelWorker.shared()` is that thread for the whole process, so the networks never fight each other
+ * for the cores, and each owner loads its session into it under its own name.
+ *
  * The worker's code is a string evaluated as CommonJS: the same text works from the TypeScript
  * sources under vitest and from the compiled dist/, with no loader and no separate build step.
  */
@@ -19,13 +23,16 @@ const WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require('node:module').createRequire(workerData.resolveFrom)('onnxruntime-node');
-let session;
+const sessions = new Map();
 async function handle(msg) {
   const started = performance.now();
   if (msg.type === 'load') {
-    session = await ort.InferenceSession.create(new Uint8Array(msg.model), msg.options);
+    const session = await ort.InferenceSession.create(new Uint8Array(msg.model), msg.options);
+    sessions.set(msg.session, session);
     return [{ ms: performance.now() - started, inputNames: session.inputNames, outputNames: session.outputNames }, []];
   }
+  const session = sessions.get(msg.session);
+  if (!session) throw new Error('no session ' + msg.session + ' is loaded');
   const result = await session.run({ [msg.inputName]: new ort.Tensor('float32', msg.input, msg.dims) }, [msg.outputName]);
   const output = result[msg.outputName];
   return [{ output: output.data, dims: output.dims, ms: performance.now() - started }, [output.data.buffer]];
@@ -69,12 +76,15 @@ interface Reply {
 }
 
 interface Job {
-  message: { type: 'run'; inputName: string; outputName: string; input: Float32Array; dims: number[] };
+  message: { type: 'run'; session: string; inputName: string; outputName: string; input: Float32Array; dims: number[] };
   signal: AbortSignal | undefined;
   resolve(result: RunResult): void;
   reject(error: unknown): void;
   onAbort?: () => void;
 }
+
+const DEFAULT_SESSION = 'default';
+let sharedWorker: ModelWorker | undefined;
 
 export class ModelWorker {
   #worker: Worker;
@@ -83,6 +93,7 @@ export class ModelWorker {
   #waiting = new Map<number, (reply: Reply) => void>();
   #queue: Job[] = [];
   #busy = false;
+  #loading = 0;
   #failure: Error | undefined;
 
   private constructor() {
@@ -99,23 +110,41 @@ export class ModelWorker {
       settle?.(reply);
     });
     this.#worker.on('error', (error) => this.#fail(error));
-    this.#worker.on('exit', (code) => this.#fail(new Error(`The segmentation worker exited (code ${code})`)));
+    this.#worker.on('exit', (code) => this.#fail(new Error(`The model worker exited (code ${code})`)));
   }
 
-  /** Starts the worker and creates the session from the model bytes (which are transferred, not copied). */
+  /** Starts a worker of its own and creates the session `default` from the model bytes (transferred, not copied). */
   static async start(model: Uint8Array, options: SessionSettings): Promise<{ worker: ModelWorker; loadMs: number }> {
     const worker = new ModelWorker();
+    try {
+      const loadMs = await worker.load(DEFAULT_SESSION, model, options);
+      return { worker, loadMs };
+    } catch (error) {
+      await worker.close();
+      throw error;
+    }
+  }
+
+  /** The process's model thread (a new one if the last one died); its owners load their sessions into it. */
+  static shared(): ModelWorker {
+    if (!sharedWorker || sharedWorker.failed) sharedWorker = new ModelWorker();
+    return sharedWorker;
+  }
+
+  /** Creates (or replaces) the session `name` from the model bytes, which are transferred; resolves to the milliseconds it took. */
+  async load(name: string, model: Uint8Array, options: SessionSettings): Promise<number> {
     const bytes =
       model.byteOffset === 0 && model.byteLength === model.buffer.byteLength && model.buffer instanceof ArrayBuffer
         ? model.buffer
         : model.slice().buffer;
+    this.#loading++;
+    this.#worker.ref();
     try {
-      const reply = await worker.#send({ type: 'load', model: bytes, options }, [bytes]);
-      worker.#worker.unref(); // idle until the first run
-      return { worker, loadMs: reply.ms ?? 0 };
-    } catch (error) {
-      await worker.close();
-      throw error;
+      const reply = await this.#send({ type: 'load', session: name, model: bytes, options }, [bytes]);
+      return reply.ms ?? 0;
+    } finally {
+      this.#loading--;
+      if (!this.#busy && this.#loading === 0) this.#worker.unref(); // idle until the first run
     }
   }
 
@@ -124,12 +153,15 @@ export class ModelWorker {
     return this.#failure !== undefined;
   }
 
-  /** Runs the model on one input; queued behind earlier calls. The input's buffer is transferred. */
-  run(inputName: string, outputName: string, input: Float32Array, dims: number[], signal?: AbortSignal): Promise<RunResult> {
+  /**
+   * Runs a session on one input; queued behind earlier calls (of any session). The input's buffer is
+   * transferred. `session` defaults to the one `start` loaded.
+   */
+  run(inputName: string, outputName: string, input: Float32Array, dims: number[], signal?: AbortSignal, session = DEFAULT_SESSION): Promise<RunResult> {
     return new Promise<RunResult>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       if (this.#failure) return reject(this.#failure);
-      const job: Job = { message: { type: 'run', inputName, outputName, input, dims }, signal, resolve, reject };
+      const job: Job = { message: { type: 'run', session, inputName, outputName, input, dims }, signal, resolve, reject };
       if (signal) {
         job.onAbort = () => {
           const queued = this.#queue.indexOf(job);
@@ -152,7 +184,7 @@ export class ModelWorker {
     if (this.#busy || this.#failure) return;
     const job = this.#queue.shift();
     if (!job) {
-      this.#worker.unref(); // idle: do not keep the process alive
+      if (this.#loading === 0) this.#worker.unref(); // idle: do not keep the process alive
       return;
     }
     this.#busy = true;
@@ -178,7 +210,7 @@ export class ModelWorker {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise<Reply>((resolve, reject) => {
-      this.#waiting.set(id, (reply) => (reply.ok ? resolve(reply) : reject(new Error(`Segmentation model: ${reply.message}`))));
+      this.#waiting.set(id, (reply) => (reply.ok ? resolve(reply) : reject(new Error(`Model worker: ${reply.message}`))));
       this.#worker.postMessage({ ...message, id }, transfer);
     });
   }

@@ -1,6 +1,7 @@
 import { applied, editsOf, type Canvas } from '../context.js';
 import { boundingBox } from '../ops/mask.js';
 import { cutOut, layout, paste } from '../ops/place.js';
+import { cutsBadly, readPicture } from '../ops/roles.js';
 import type { Step } from '../pipeline.js';
 
 /** Tone strength of each image of a set, in order: the nominal edit first, then around it. */
@@ -29,7 +30,10 @@ export const fuse: Step = {
       placements.map(async (e) => {
         const source = c.sources[e.params.source];
         const mask = c.masks.get(e.params.source);
-        return source && mask ? cutOut(source, mask) : undefined;
+        if (!source || !mask) return undefined;
+        const bad = cutsBadly(readPicture(source, mask));
+        if (bad) c.warnings.push(`the subject of image ${e.params.source + 1} could not be cut out cleanly (${bad}), so it was placed with a soft, faded edge`);
+        return cutOut(source, mask, bad !== undefined);
       }),
     );
     const usable = placements.map((e, i) => ({ e, cut: cuts[i] })).filter((p) => p.cut);
@@ -37,7 +41,8 @@ export const fuse: Step = {
       c.warnings.push(`no subject was found in image ${e.params.source + 1}, so nothing was placed from it`);
     }
     const sceneMask = c.masks.get(c.plan.scene);
-    const sceneSubject = sceneMask ? boundingBox(sceneMask) : undefined;
+    // The scene's main object: from its full mask when one was made, else from the quick look.
+    const sceneSubject = sceneMask ? boundingBox(sceneMask) : c.glances.get(c.plan.scene)?.box;
     // Low scale keeps a reference faithful; high scale adapts it to the scene's light.
     const harmony = Math.min(1, 0.45 * c.factor);
 

@@ -1,16 +1,12 @@
 import type { Raster } from '../raster.js';
-import { boxAround, corners, DEG, inflate, overlaps, type OrientedBox } from './geometry.js';
+import { boxAround, corners, frameOf, fromFrame, inflate, overlaps, type OrientedBox } from './geometry.js';
 import { findPhrase, type PhraseMatch } from './match.js';
-import { ocrImage, readText, type OcrImage, type OcrLine, type OcrWord, type Tone } from './ocr.js';
-import { ocrPool } from './ocr-pool.js';
+import { TextReader, type OcrLine, type OcrWord } from './ocr.js';
 
 /**
- * Finding phrases on the image, reading as little as possible: one level reading split across the
- * workers; then, only for phrases still missing (or found only with a real misreading, which may be a
- * partial word), a single-band reading if a line was too tall for the bands, the darkest and the
- * lightest tones alone (see `Tone`), then readings turned by ±8° and ±16° (tesseract reads within a few
- * degrees of level, so these cover text up to about ±20°), two at a time, stopping as soon as
- * everything is settled.
+ * Finding phrases on the image: one reading of every line (PP-OCR's detector finds text at any angle
+ * up to ±45°, so no turned or re-toned readings are needed), then every occurrence of each phrase among
+ * the lines read, the closest reading first, no word claimed twice.
  */
 
 export interface Found {
@@ -24,9 +20,9 @@ export interface Found {
 export interface Search {
   /** Per phrase, in order: every occurrence found (none when missing). */
   found: Found[][];
-  /** Every word of every reading, for keeping other text out of backgrounds and texture sources. */
+  /** Every word read, for keeping other text out of backgrounds and texture sources. */
   words: OcrWord[];
-  /** Milliseconds: making the OCR copy, then each round of readings. */
+  /** Milliseconds: the detector, then the recogniser over every line. */
   timings: { prepare: number; read: number[] };
   passes: number;
 }
@@ -34,105 +30,60 @@ export interface Search {
 /** `null` asks for all the text: every confidently read run of words. */
 export type Phrase = string | null;
 
-/** The fallback rounds: each is read two at a time, on both workers. */
-const ROUNDS: { angle: number; tone: Tone }[][] = [
-  [
-    { angle: 0, tone: 'dark' },
-    { angle: 0, tone: 'light' },
-  ],
-  [
-    { angle: 8 * DEG, tone: 'grey' },
-    { angle: -8 * DEG, tone: 'grey' },
-  ],
-  [
-    { angle: 16 * DEG, tone: 'grey' },
-    { angle: -16 * DEG, tone: 'grey' },
-  ],
-];
-
-const FALLBACK_PIXELS = 1024 * 1024;
-const BUSY_WORDS = 150;
-
 /** A reading of all text is only trusted for words read with this confidence and two letters or digits. */
 const ALL_TEXT_CONFIDENCE = 80;
 
 export async function findPhrases(image: Raster, phrases: readonly Phrase[], signal?: AbortSignal): Promise<Search> {
-  let started = performance.now();
-  const pool = await ocrPool();
-  const copy = await ocrImage(image);
-  const timings = { prepare: performance.now() - started, read: [] as number[] };
+  const reader = await TextReader.shared();
   signal?.throwIfAborted();
-
+  const { lines, timings } = await reader.read(image, signal);
+  const words = lines.flatMap((l) => l.words);
   const found: Found[][] = phrases.map(() => []);
-  const words: OcrWord[] = [];
-  let passes = 0;
+  phrases.forEach((phrase, k) => {
+    const taken = new Set<OcrWord>();
+    let matches = phrase === null ? allText(lines, taken) : findPhrase(lines, phrase, taken);
+    // Not found as whole words: perhaps run together with its neighbours ("FRESHCOFFEE").
+    if (phrase !== null && matches.length === 0) matches = findPhrase(cutAround(lines, phrase), phrase, taken);
+    for (const match of matches) {
+      const box = boxAround(match.words.flatMap((w) => corners(w.box)), match.line.angle);
+      // Two phrases never claim the same ink: the earlier edit keeps it.
+      const core = inflate(box, -0.1 * box.height);
+      if (found.some((list) => list.some((f) => overlaps(f.box, core)))) continue;
+      found[k]!.push({ match, box, lines });
+    }
+  });
+  return { found, words, timings: { prepare: timings.detect, read: [timings.recognise] }, passes: 1 };
+}
 
-  /**
-   * Every reading of a round competes: the closest reading of a phrase wins, not the first reading's.
-   * A closer reading of the same place replaces an earlier one of the same phrase ("Pen ing" for
-   * "Opening" misses the O; a later "Opening" there takes over).
-   */
-  const search = (readings: readonly (readonly OcrLine[])[], level: boolean) => {
-    for (const lines of readings) words.push(...lines.flatMap((l) => l.words));
-    phrases.forEach((phrase, k) => {
-      if (settled(k)) return;
-      const candidates = readings.flatMap((lines) => {
-        const taken = new Set<OcrWord>();
-        return (phrase === null ? (level ? allText(lines, taken) : []) : findPhrase(lines, phrase, taken)).map((match) => ({ match, lines }));
+/**
+ * The lines with every word that holds the phrase inside it (its letters run together with a
+ * neighbour's) cut in up to three: before, the phrase, after. The cuts fall halfway between the
+ * characters, from the recogniser's positions.
+ */
+function cutAround(lines: readonly OcrLine[], phrase: string): OcrLine[] {
+  const target = phrase.replace(/\s+/gu, '').toLowerCase();
+  if (target.length < 2) return [...lines];
+  return lines.map((line) => ({
+    ...line,
+    words: line.words.flatMap((w) => {
+      const at = w.text.toLowerCase().indexOf(target);
+      if (at < 0 || !w.chars || w.chars.length !== w.text.length || w.text.length === target.length) return [w];
+      const cuts = [at, at + target.length].filter((i) => i > 0 && i < w.text.length);
+      const edges = [-w.box.width / 2, ...cuts.map((i) => (w.chars![i - 1]!.u1 + w.chars![i]!.u0) / 2), w.box.width / 2];
+      const starts = [0, ...cuts, w.text.length];
+      return edges.slice(1).map((end, k) => {
+        const begin = edges[k]!;
+        const mid = fromFrame(frameOf(w.box), (begin + end) / 2, 0);
+        const piece = w.chars!.slice(starts[k], starts[k + 1]).map((c) => ({ u0: c.u0 - (begin + end) / 2, u1: c.u1 - (begin + end) / 2 }));
+        return {
+          text: w.text.slice(starts[k], starts[k + 1]),
+          confidence: w.confidence,
+          box: { ...w.box, cx: mid.x, cy: mid.y, width: Math.max(1, end - begin) },
+          chars: piece,
+        };
       });
-      candidates.sort((a, b) => a.match.distance - b.match.distance);
-      for (const { match, lines } of candidates) {
-        const box = boxAround(match.words.flatMap((w) => corners(w.box)), match.line.angle);
-        // A turned reading sees the level text again, skewed: what is claimed stays claimed.
-        const core = inflate(box, -0.1 * box.height);
-        const clashes = found.flatMap((list, j) => list.filter((f) => overlaps(f.box, core)).map((f) => ({ f, j })));
-        if (clashes.some(({ f, j }) => j !== k || f.match.distance <= match.distance)) continue;
-        found[k] = found[k]!.filter((f) => !clashes.some((c) => c.f === f));
-        found[k]!.push({ match, box, lines });
-      }
-    });
-  };
-  /** A phrase is settled once read with nothing worse than look-alike characters; null never searches on. */
-  const settled = (k: number) => phrases[k] === null ? found[k]!.length > 0 : found[k]!.some((f) => f.match.distance < 1);
-  const missing = () => phrases.some((p, k) => p !== null && !settled(k));
-
-  started = performance.now();
-  const level = await readText(copy, 0, pool.size);
-  timings.read.push(performance.now() - started);
-  passes++;
-  search([level.lines], true);
-
-  if (missing() && level.cut && pool.size > 1) {
-    signal?.throwIfAborted();
-    started = performance.now();
-    const whole = await readText(copy, 0, 1);
-    timings.read.push(performance.now() - started);
-    passes++;
-    search([whole.lines], true);
-  }
-  // The fallback rounds read a smaller copy: on a textured photo a reading costs seconds at full size,
-  // and text that only these readings find (turned, or in a tone the grey page merged) is seldom small.
-  let small: OcrImage | undefined;
-  // A texture that tesseract reads as hundreds of junk words (grass, gravel) costs seconds per turned
-  // reading and hides turned text anyway: there, the turned rounds are skipped.
-  const junk = level.lines.flatMap((l) => l.words);
-  const busy = junk.length > BUSY_WORDS && junk.filter((w) => w.confidence >= 60).length < 0.1 * junk.length;
-  for (const round of ROUNDS) {
-    if (!missing()) break;
-    if (busy && round.some((r) => r.angle !== 0)) break;
-    signal?.throwIfAborted();
-    started = performance.now();
-    small ??= await ocrImage(image, FALLBACK_PIXELS);
-    const page = small;
-    const readings = await Promise.all(round.map((r) => readText(page, r.angle, 1, r.tone)));
-    timings.read.push(performance.now() - started);
-    passes += round.length;
-    search(
-      readings.map((r) => r.lines),
-      false,
-    );
-  }
-  return { found, words, timings, passes };
+    }),
+  }));
 }
 
 /** Runs of confidently read words (two or more letters or digits each), one match per run. */

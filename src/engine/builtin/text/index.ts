@@ -8,7 +8,7 @@ import { alignmentOf, fitReplacement } from './layout.js';
 import { analyseGlyphs, type GlyphAnalysis } from './mask.js';
 import { caseLike } from './match.js';
 import type { OcrWord } from './ocr.js';
-import { ocrPool, stopOcrPool } from './ocr-pool.js';
+import { TextReader } from './ocr.js';
 import { drawText, settingExtent, type Setting } from './render.js';
 import { matchFaces } from './style.js';
 
@@ -59,20 +59,25 @@ export interface TextEditOutcome {
 export interface TextEditResult {
   image: Raster;
   outcomes: TextEditOutcome[];
-  /** Milliseconds per phase, for logs and the bench. */
+  /**
+   * Milliseconds per phase, for logs and the bench: `prepare` finding the lines (the detector), `read`
+   * reading them (the recogniser), then measuring, erasing and writing; `passes` is the number of
+   * readings (one).
+   */
   timings: { prepare: number; read: number; measure: number; erase: number; write: number; passes: number };
 }
 
-/** Starts the OCR workers and loads the fonts. Idempotent; edits call it themselves if needed. */
+/** Loads the OCR networks and the fonts. Idempotent; edits call it themselves if needed. */
 export async function warmUpText(): Promise<void> {
   registerFonts();
-  await ocrPool();
+  await TextReader.shared();
 }
 
-/** Stops the OCR workers (at shutdown; a later edit starts them again). */
-export async function stopText(): Promise<void> {
-  await stopOcrPool();
-}
+/**
+ * Nothing to stop any more: the OCR networks live in the shared model thread, which never holds the
+ * process open. Kept so that callers that stop the text machinery at shutdown need not change.
+ */
+export async function stopText(): Promise<void> {}
 
 interface Job {
   edit: number;

@@ -37,7 +37,7 @@ export interface Ink {
   bottom: number;
 }
 
-/** The angle search around tesseract's (see refineAngle). */
+/** The angle search around the OCR's (see refineAngle). */
 const ANGLE_RANGE = 20 * DEG;
 const ANGLE_STEP = 0.5 * DEG;
 const MIN_GAIN = 1.015;
@@ -45,8 +45,8 @@ const MIN_GAIN = 1.015;
 /**
  * The angle at which the ink's profile across the line is sharpest: capitals, x-height and baseline
  * pile up into narrow peaks only when the line is level (the classic projection-profile deskew). A
- * coarse sweep over ±20° (a turned reading leaves up to 4°, but tesseract sometimes reads a 15° line in
- * a level reading and calls it level), then a fine one around the best; ties go to the smaller
+ * coarse sweep over ±20° (the detector's box can be a few degrees off on a short word with a
+ * descender, and a reader may call a 15° line level), then a fine one around the best; ties go to the smaller
  * correction, and a correction that sharpens the profile by less than 1.5 % is noise (seen: 0.5° on a
  * 100 px "Monday" for +0.4 %).
  */

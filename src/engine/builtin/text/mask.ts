@@ -81,6 +81,9 @@ export function analyseGlyphs(image: Raster, box: OrientedBox, avoid: readonly O
   }
   let ink = measureInk(upright);
   if (!ink) return { ok: false, reason: 'no letters could be told from the background' };
+  // The word's box is fitted to its letters: ink over a small part of it is something else (a stripe
+  // of the same colour behind the text), and erasing that would damage the picture, not edit the text.
+  if (ink.right - ink.left < 0.6 * box.width) return { ok: false, reason: 'the letters could not be told from what is behind them' };
   const angle = frame.angle;
   if (dropBelowBaseline(core, labels, areas, patch, frame, ink)) {
     upright = levelGlyphs(alphaNear(core, distanceTo(core, patch.width, patch.height), dist, contrast), patch, frame);
@@ -162,7 +165,7 @@ function inkMask(patch: Patch, region: Uint8Array, dist: Float32Array, bg: Float
 }
 
 /**
- * Specks go, and so do blobs centred outside the OCR box: tesseract's box holds every glyph, while a
+ * Specks go, and so do blobs centred outside the OCR box: the word's box holds every glyph, while a
  * highlight of the ink's colour next to it only reaches into the margin.
  */
 function dropStrays(core: Uint8Array, labels: Int32Array, areas: number[], patch: Patch, box: OrientedBox): void {
