@@ -154,10 +154,6 @@ export interface WorkerHeartbeat {
   info: Record<string, unknown>;
 }
 
-/**
- * The store and queue. The SQLite implementation is the embedded default; a Redis one is planned,
- * and both must pass test/requests/store.suite.ts.
- */
 /** A request as a list shows it: the record plus what the prompt and inputs were. */
 export interface RequestSummary extends RequestRecord {
   prompt: string | null;
@@ -229,7 +225,24 @@ export interface EnqueueLimits {
   account?: AccountLimits | undefined;
 }
 
+/**
+ * News of changes made anywhere (another process, another node), for stores that can tell: hints
+ * to read again now rather than at the next poll, never the data itself.
+ */
+export interface ChangeFeed {
+  /** Something entered the queue: idle workers should claim. Returns a function that unsubscribes. */
+  onQueued(listener: () => void): () => void;
+  /** Request `id` may have changed (its status or its progress). */
+  onChange(id: string, listener: () => void): () => void;
+}
+
+/**
+ * The store and queue. SQLite (requests/sqlite/) is the embedded default, PostgreSQL
+ * (requests/postgres/) the one for several machines; both pass test/requests/store.suite.ts.
+ */
 export interface RequestStore {
+  /** Absent when the store cannot tell (SQLite: followers poll). */
+  readonly changes?: ChangeFeed | undefined;
   /**
    * Adds a request at the back of the queue, or returns the earlier one with the same idempotency
    * key (free: no limit applies to a replay). Throws LimitExceededError when the account is over one

@@ -10,7 +10,6 @@
  *
  * Deterministic: no randomness, no locale, no clock. docs/prompts.md is the user-facing description.
  */
-import v8 from 'node:v8';
 import type { InterpretOptions, Plan, Span } from './types.js';
 import { splitClauses } from './clauses.js';
 import { resolveReferences, type Entry } from './fusion.js';
@@ -21,14 +20,14 @@ import type { Draft } from './rules.js';
 export type * from './types.js';
 export { describeUnused } from './describe.js';
 
-/**
+/*
  * V8 throws compiled regular expressions away during garbage collection when they have not run
- * lately, and an edit request makes plenty of garbage: the next prompt then recompiles the rule
- * tables, and with V8's default tier-up it compiles each one twice (bytecode, then native), about
- * 90 ms a request here. Compiling straight to native code halves that. (Measured by the engine bench;
- * a smaller set of patterns is the real cure.)
+ * lately, so the next prompt recompiles the rule tables (about 90 ms a request with V8's default
+ * tier-up). `--no-regexp-tier-up` halved that, but Node 20's V8 then crashes the process now and
+ * then (SIGSEGV in NativeRegExpMacroAssembler::Execute, jumping to a flushed expression), whether
+ * the flag is set at start or later: seen in `retouch worker` processes on PostgreSQL. A smaller
+ * set of patterns is the real cure.
  */
-v8.setFlagsFromString('--no-regexp-tier-up');
 
 /** The upstream rule: inputs plus outputs at most 15. */
 const MAX_IMAGES = 15;
