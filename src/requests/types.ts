@@ -133,7 +133,7 @@ export type CancelOutcome =
       outcome: 'cancelled';
       record: RequestRecord;
       /** What an earlier attempt's engine left (an upstream job), to be cancelled there too. */
-      engineState?: EngineCheckpoint | null;
+      engineState: EngineCheckpoint | null;
     }
   /** It was cancelled before: answer as the first time did. */
   | { outcome: 'already_cancelled'; record: RequestRecord }
@@ -278,7 +278,7 @@ export interface RequestStore {
   renewLease(id: string, owner: string, leaseMs: number, now: number): Promise<boolean>;
   setProgress(id: string, owner: string, progress: number): Promise<boolean>;
   /** Keeps an engine's checkpoint with a running request; false when the lease was lost. */
-  saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint): Promise<boolean>;
+  saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint | null): Promise<boolean>;
   complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean>;
   fail(id: string, owner: string, error: RequestError, now: number): Promise<boolean>;
   /** Gives a request back to the queue without counting the attempt (graceful shutdown). */

@@ -162,8 +162,13 @@ export class Worker {
       try {
         const model = this.deps.models.get(claimed.modelId);
         if (!model) throw new PublicError(500, 500001, `This server no longer runs the model ${claimed.modelId}.`);
-        const checkpoint = async (value: EngineCheckpoint) => {
-          if (!(await store.saveEngineState(claimed.id, this.id, value))) throw new LeaseLost('lease lost');
+        // A checkpoint must be kept before the engine waits on what it started: a database outage is
+        // waited out, and a lost lease stops the run (whoever holds the request now follows the job).
+        const checkpoint = async (value: EngineCheckpoint | null) => {
+          if (await this.persist('keeping the engine\'s checkpoint', log, () => store.saveEngineState(claimed.id, this.id, value))) return;
+          const lost = new LeaseLost('lease lost');
+          controller.abort(lost);
+          throw lost;
         };
         const result = await executeRequest(claimed, model, this.deps, { signal: controller.signal, progress, log, reservation, checkpoint });
         const completed = await this.persist('recording the result', log, () => store.complete(claimed.id, this.id, result, Date.now()));

@@ -86,7 +86,7 @@ export const SQL = {
 
   cancel: q(
     'cancel',
-    `UPDATE requests r SET status = 'cancelled', finished_at = $1 WHERE r.id = $2 AND r.status = 'in_queue' RETURNING ${RECORD}`,
+    `UPDATE requests r SET status = 'cancelled', finished_at = $1 WHERE r.id = $2 AND r.status = 'in_queue' RETURNING ${RECORD}, r.engine_state`,
   ),
   /**
    * SKIP LOCKED: claimers never wait for each other, each takes the oldest row nobody else is

@@ -163,8 +163,8 @@ export class PostgresRequestStore implements RequestStore {
   }
 
   async cancel(id: string, now: number): Promise<CancelOutcome> {
-    const row = (await this.rows<Row>(SQL.cancel, [now, id]))[0];
-    if (row) return { outcome: 'cancelled', record: toRecord(row) };
+    const row = (await this.rows<Row & { engine_state: string | null }>(SQL.cancel, [now, id]))[0];
+    if (row) return { outcome: 'cancelled', record: toRecord(row), engineState: row.engine_state ? (JSON.parse(row.engine_state) as EngineCheckpoint) : null };
     const current = await this.get(id);
     if (!current) return { outcome: 'not_found' };
     return current.status === 'cancelled' ? { outcome: 'already_cancelled', record: current } : { outcome: 'not_cancellable', record: current };
@@ -233,8 +233,8 @@ export class PostgresRequestStore implements RequestStore {
     return (await this.count(SQL.progress, [Math.min(1, Math.max(0, progress)), id, owner])) === 1;
   }
 
-  async saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint): Promise<boolean> {
-    return (await this.count(SQL.engineState, [JSON.stringify(checkpoint), id, owner])) === 1;
+  async saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint | null): Promise<boolean> {
+    return (await this.count(SQL.engineState, [checkpoint && JSON.stringify(checkpoint), id, owner])) === 1;
   }
 
   async complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean> {

@@ -329,9 +329,9 @@ export class SqliteRequestStore implements RequestStore {
     return this.changed(this.sql.progress.run(Math.min(1, Math.max(0, progress)), id, owner).changes === 1);
   }
 
-  async saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint): Promise<boolean> {
+  async saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint | null): Promise<boolean> {
     // No change of what a status read shows, so the records kept in memory stay valid.
-    return this.sql.engineState.run(JSON.stringify(checkpoint), id, owner).changes === 1;
+    return this.sql.engineState.run(checkpoint && JSON.stringify(checkpoint), id, owner).changes === 1;
   }
 
   async complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean> {
