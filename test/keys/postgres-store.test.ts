@@ -28,6 +28,44 @@ describe('PostgreSQL keys across nodes', () => {
     }
   });
 
+  it('a lookup that was under way when the revocation was heard does not put the key back in the cache', async () => {
+    const url = await freshDatabase();
+    const a = await postgresStores(url, { listen: true });
+    const b = await postgresStores(url, { listen: true });
+    try {
+      const { key, token } = await a.keys.create({ name: 'raced' });
+      // b's lookup reads the key's row (not yet revoked), and its answer is held back, as a slow
+      // network would, until the revocation made on a has reached b.
+      const pool = (b.keys as unknown as { pool: { query: (q: { name?: string }) => Promise<unknown> } }).pool;
+      const query = pool.query.bind(pool);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let read!: () => void;
+      const rowRead = new Promise<void>((r) => (read = r));
+      pool.query = async (q) => {
+        const result = await query(q);
+        if (q.name === 'keys_by_hash') {
+          read();
+          await held;
+        }
+        return result;
+      };
+      const lookup = b.keys.authenticate(token);
+      await rowRead;
+      pool.query = query;
+      expect(await a.keys.revoke(key.id)).toBe(true);
+      // b hears the revocation: a fresh lookup there finds the key revoked.
+      await expect.poll(() => b.keys.authenticate(token), { timeout: 2_000, interval: 10 }).toBeUndefined();
+      release();
+      expect(await lookup).toMatchObject({ keyId: key.id });
+      // The stale answer was not cached: the next call looks again and refuses the key.
+      expect(await b.keys.authenticate(token)).toBeUndefined();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('every node signs file URLs with the same secret, made once even when nodes start together', async () => {
     const url = await freshDatabase();
     const nodes = await Promise.all([1, 2, 3].map(() => postgresStores(url)));

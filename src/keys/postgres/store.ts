@@ -21,11 +21,16 @@ const KNOWN_FOR_MS = 60_000;
 export class PostgresKeyStore implements KeyStore {
   private readonly envKey: EnvKey;
   private readonly known = new Map<string, { principal: Principal; at: number }>();
+  /**
+   * Counts the times the cache was emptied. A lookup that started before a revocation was heard may
+   * end after it with the key's old row: it must not put that row back in the cache.
+   */
+  private generation = 0;
 
   private constructor(private readonly pool: Pool, private readonly listener: PgListener | undefined, envKey: string | undefined) {
     this.envKey = new EnvKey(envKey);
-    listener?.on(CHANNELS.keys, () => this.known.clear());
-    listener?.onReconnect(() => this.known.clear());
+    listener?.on(CHANNELS.keys, () => this.forgetAll());
+    listener?.onReconnect(() => this.forgetAll());
   }
 
   /** Opens the store on migrated tables; creates RETOUCH_API_KEY's account when that key is set. */
@@ -66,8 +71,13 @@ export class PostgresKeyStore implements KeyStore {
 
   async revoke(id: string): Promise<boolean> {
     const revoked = (await this.rows(SQL.revoke, [Date.now(), id])).length === 1;
-    this.known.clear();
+    this.forgetAll();
     return revoked;
+  }
+
+  private forgetAll(): void {
+    this.known.clear();
+    this.generation++;
   }
 
   async webhookSecret(accountId: string): Promise<string | undefined> {
@@ -88,6 +98,7 @@ export class PostgresKeyStore implements KeyStore {
     const now = Date.now();
     const cached = this.known.get(hash);
     if (cached && now - cached.at < KNOWN_FOR_MS && this.listener?.connected) return cached.principal;
+    const generation = this.generation;
     // An indexed lookup of a hash: its timing reveals nothing about the key.
     const row = (await this.rows<{ id: string; account_id: string }>(SQL.byHash, [hash]))[0];
     if (!row) {
@@ -95,7 +106,7 @@ export class PostgresKeyStore implements KeyStore {
       return undefined;
     }
     const principal = { accountId: row.account_id, keyId: row.id };
-    if (this.listener?.connected) {
+    if (this.listener?.connected && generation === this.generation) {
       if (this.known.size >= MAX_KNOWN_KEYS) this.known.clear();
       this.known.set(hash, { principal, at: now });
     }
