@@ -112,10 +112,16 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     dialHooks: overrides.dialHooks,
     storage,
   });
-  // A node without the worker role builds the engines only when a cancel must reach a provider.
+  // A node without the worker role builds the engines only when a cancel must reach a provider,
+  // keeps them for the next cancel, and closes them with the rest.
   let cancelRouter: Promise<EngineRouter> | undefined;
   const cancelUpstream = (requestId: string, checkpoint: EngineCheckpoint) => {
-    cancelRouter ??= runtime.engines ? Promise.resolve(runtime.engines) : createEngines(config, engineDeps(), overrides.engines);
+    if (runtime.engines) cancelRouter = Promise.resolve(runtime.engines);
+    cancelRouter ??= createEngines(config, engineDeps(), overrides.engines).catch((err) => {
+      // Built again at the next cancel: the failure may have been passing.
+      cancelRouter = undefined;
+      throw err;
+    });
     void cancelRouter
       .then((router) => router.cancelUpstream(checkpoint, log.child({ request_id: requestId })))
       .catch((err) => log.warn({ err, request_id: requestId }, 'could not cancel the upstream job of a cancelled request'));
@@ -209,6 +215,8 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     runtime.maintenance?.stop();
     await Promise.all([runtime.worker?.stop(config.shutdownGrace), runtime.webhooks?.stop()]);
     await runtime.engines?.close();
+    const forCancels = await cancelRouter?.catch(() => undefined);
+    if (forCancels && forCancels !== runtime.engines) await forCancels.close();
     await store.close();
     await stores.close();
   };

@@ -3,7 +3,7 @@
  * ledger (one line per ended request, kept for --usage-retention), for billing and budgets.
  */
 import type { Command } from 'commander';
-import type { UsageEntry } from '../requests/types.js';
+import type { UsageCursor, UsageEntry } from '../requests/types.js';
 import { storeOptions, withStores } from './stores.js';
 
 const PAGE = 1000;
@@ -74,13 +74,14 @@ export function registerUsage(program: Command): void {
       if (opts.format !== 'csv' && opts.format !== 'json') command.error(`retouch: --format: expected csv or json (got "${opts.format}")`, { exitCode: 2 });
       await withStores(command, 'usage', async ({ store }) => {
         if (opts.format === 'csv') process.stdout.write(`${CSV_COLUMNS.join(',')}\n`);
-        let after: string | undefined;
+        let after: UsageCursor | undefined;
         for (;;) {
           const page = await store.usageEntries({ since: since!, until, accountId: opts.account, after, limit: PAGE });
           const lines = page.map((e) => (opts.format === 'csv' ? csvRow(e) : JSON.stringify(ledgerRecord(e))));
           if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
           if (page.length < PAGE) break;
-          after = page.at(-1)!.requestId;
+          const last = page.at(-1)!;
+          after = { finishedAt: last.finishedAt, requestId: last.requestId };
         }
       });
     });

@@ -188,6 +188,12 @@ export interface UsageDay {
  * One ended request in the usage ledger. Written in the same transaction as the request's final
  * status, and kept after retention deletes the request (for `--usage-retention`, a year by default).
  */
+/** Where a page of the ledger ends: the last entry's end and id (the order's key, so a cursor stays valid when that entry is deleted). */
+export interface UsageCursor {
+  finishedAt: number;
+  requestId: string;
+}
+
 export interface UsageEntry {
   requestId: string;
   accountId: string;
@@ -263,8 +269,8 @@ export interface RequestStore {
   deleteFinished(id: string): Promise<boolean>;
   /** Usage per UTC day since `since`, for one account, from the ledger (which outlives retention). */
   usageByDay(accountId: string, since: number): Promise<UsageDay[]>;
-  /** Ledger entries that ended in [since, until), oldest first; `after` is the last request id of the previous page. */
-  usageEntries(filter: { since: number; until?: number | undefined; accountId?: string | undefined; after?: string | undefined; limit: number }): Promise<UsageEntry[]>;
+  /** Ledger entries that ended in [since, until), oldest first; `after` is where the previous page ended. */
+  usageEntries(filter: { since: number; until?: number | undefined; accountId?: string | undefined; after?: UsageCursor | undefined; limit: number }): Promise<UsageEntry[]>;
   /** Drops ledger entries that ended before `cutoff`; returns how many. */
   deleteUsageBefore(cutoff: number): Promise<number>;
   /** The operator's overrides of one account's limits. */

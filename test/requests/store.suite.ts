@@ -312,8 +312,14 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
       expect(all.at(-1)).toMatchObject({ requestId: done.id, accountId: 'acct_a', status: 'completed', images: 2, megapixels: 8.39, computeSeconds: 4, engine: 'ark', upstream: result.usage });
       // Paged after the last id seen, and filtered by account.
       const first = await store.usageEntries({ since: T0 - 1, limit: 2 });
-      const rest = await store.usageEntries({ since: T0 - 1, limit: 10, after: first.at(-1)!.requestId });
+      const cursor = { finishedAt: first.at(-1)!.finishedAt, requestId: first.at(-1)!.requestId };
+      const rest = await store.usageEntries({ since: T0 - 1, limit: 10, after: cursor });
       expect([...first, ...rest].map((e) => e.requestId)).toEqual(all.map((e) => e.requestId));
+      // The cursor holds when the entry it names is gone meanwhile (the ledger's retention ran).
+      const gone = { finishedAt: cursor.finishedAt, requestId: cursor.requestId.slice(0, -1) + '~' };
+      expect((await store.usageEntries({ since: T0 - 1, limit: 10, after: gone })).map((e) => e.requestId)).toEqual(
+        all.filter((e) => e.finishedAt > gone.finishedAt || (e.finishedAt === gone.finishedAt && e.requestId > gone.requestId)).map((e) => e.requestId),
+      );
       expect((await store.usageEntries({ since: T0 - 1, limit: 10, accountId: 'acct_b' })).map((e) => e.requestId)).toEqual([other.id]);
       expect(await store.deleteUsageBefore(T0 + 1_000)).toBe(2);
       expect(await store.usageEntries({ since: 0, limit: 10 })).toHaveLength(2);
@@ -331,6 +337,23 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
       await store.enqueue(newRequest({ createdAt: T0 + 30_000, accountId: 'acct_b' }), limits);
       // Once the first leaves the window, there is room again.
       await store.enqueue(newRequest({ createdAt: T0 + 60_001 }), limits);
+    });
+
+    it('a finished request deleted by its owner keeps its place in the minute (rpm is not reset by deleting)', async () => {
+      const limits = { ...NO_LIMIT, account: { rpm: 1 } };
+      const first = (await store.enqueue(newRequest({ createdAt: T0 }), limits)).record;
+      await store.claim('w1', LEASE, T0 + 1);
+      await store.complete(first.id, 'w1', { files: [], edits: [], warnings: [] }, T0 + 2);
+      expect(await store.deleteFinished(first.id)).toBe(true);
+      await expect(store.enqueue(newRequest({ createdAt: T0 + 3 }), limits)).rejects.toMatchObject({ limit: 'rpm', retryAfterSeconds: 60 });
+      await store.enqueue(newRequest({ createdAt: T0 + 60_001 }), limits);
+    });
+
+    it('counts a request still to finish as one image of the day, so a burst cannot pass daily_images', async () => {
+      const limits = { ...NO_LIMIT, account: { dailyImages: 2 } };
+      await store.enqueue(newRequest(), limits);
+      await store.enqueue(newRequest(), limits);
+      await expect(store.enqueue(newRequest(), limits)).rejects.toMatchObject({ limit: 'daily_images' });
     });
 
     it('refuses an account with too many requests queued or running, until one ends', async () => {

@@ -261,5 +261,97 @@ export const requestMigrations: PgMigrations = {
         EXECUTE FUNCTION requests_progressed();
       `,
     },
+    {
+      version: 2,
+      name: 'rpm counts submits apart from the requests (a deleted request keeps its place in the minute); daily_images counts requests still to finish',
+      sql: `
+      CREATE TABLE account_submits (account_id text NOT NULL, at bigint NOT NULL);
+      CREATE INDEX account_submits_by_account ON account_submits (account_id, at);
+      CREATE INDEX account_submits_by_time ON account_submits (at);
+
+      CREATE OR REPLACE FUNCTION retouch_enqueue(
+        p_id text, p_account_id text, p_model_id text, p_input text, p_prompt text, p_image_count integer,
+        p_created_at bigint, p_expires_at bigint, p_webhook_url text, p_webhook_events text[],
+        p_idempotency_key text, p_max_queue bigint, p_idempotency_window_ms bigint,
+        p_rpm integer, p_rate_since bigint, p_concurrent integer, p_daily_images integer, p_day_start bigint
+      ) RETURNS TABLE (outcome text, queued bigint, oldest bigint, id text, account_id text, model_id text, status text,
+        progress double precision, attempts integer, created_at bigint, started_at bigint, finished_at bigint,
+        expires_at bigint, result text, error text)
+      LANGUAGE plpgsql VOLATILE AS $$
+      #variable_conflict use_column
+      DECLARE
+        earlier record;
+        ahead bigint;
+        n bigint;
+        first_in_window bigint;
+      BEGIN
+        PERFORM pg_advisory_xact_lock(7324110601);
+        IF p_idempotency_key IS NOT NULL THEN
+          SELECT r.id, r.created_at INTO earlier FROM requests r
+            WHERE r.account_id = p_account_id AND r.idempotency_key = p_idempotency_key;
+          IF FOUND THEN
+            IF earlier.created_at > p_created_at - p_idempotency_window_ms THEN
+              RETURN QUERY SELECT 'replayed', NULL::bigint, NULL::bigint, earlier.id, NULL, NULL, NULL, NULL::double precision,
+                NULL::integer, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
+              RETURN;
+            END IF;
+            -- Past the window the key is free again.
+            UPDATE requests SET idempotency_key = NULL WHERE requests.id = earlier.id;
+          END IF;
+        END IF;
+        IF p_rpm IS NOT NULL THEN
+          -- By the log, or by the requests when more (those made while no rpm limit was in force
+          -- are in the requests only).
+          SELECT greatest(l.n, r.n), least(l.oldest, r.oldest) INTO n, first_in_window
+            FROM (SELECT count(*) AS n, min(s.at) AS oldest FROM account_submits s
+                  WHERE s.account_id = p_account_id AND s.at > p_rate_since) l,
+                 (SELECT count(*) AS n, min(q.created_at) AS oldest FROM requests q
+                  WHERE q.account_id = p_account_id AND q.created_at > p_rate_since) r;
+          IF n >= p_rpm THEN
+            RETURN QUERY SELECT 'rpm', n, first_in_window, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+              NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
+            RETURN;
+          END IF;
+        END IF;
+        IF p_concurrent IS NOT NULL THEN
+          SELECT count(*) INTO n FROM requests r WHERE r.account_id = p_account_id AND r.status IN ('in_queue', 'in_progress');
+          IF n >= p_concurrent THEN
+            RETURN QUERY SELECT 'concurrent', n, NULL::bigint, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+              NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
+            RETURN;
+          END IF;
+        END IF;
+        IF p_daily_images IS NOT NULL THEN
+          -- The images of the day so far, and at least one for each request still to finish.
+          SELECT (SELECT coalesce(sum(u.images), 0) FROM usage_ledger u WHERE u.account_id = p_account_id AND u.finished_at >= p_day_start)
+               + (SELECT count(*) FROM requests r WHERE r.account_id = p_account_id AND r.status IN ('in_queue', 'in_progress'))
+            INTO n;
+          IF n >= p_daily_images THEN
+            RETURN QUERY SELECT 'daily_images', n, NULL::bigint, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+              NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
+            RETURN;
+          END IF;
+        END IF;
+        -- Counted no further than the limit: the cost is bounded by --max-queue.
+        SELECT count(*) INTO ahead FROM (SELECT 1 FROM requests WHERE status = 'in_queue' LIMIT p_max_queue) q;
+        IF ahead >= p_max_queue THEN
+          RETURN QUERY SELECT 'full', ahead, NULL::bigint, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+            NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
+          RETURN;
+        END IF;
+        IF p_rpm IS NOT NULL THEN
+          DELETE FROM account_submits s WHERE s.at <= p_rate_since;
+          INSERT INTO account_submits (account_id, at) VALUES (p_account_id, p_created_at);
+        END IF;
+        RETURN QUERY
+          INSERT INTO requests AS r (id, account_id, model_id, input, prompt, image_count, status, created_at,
+            expires_at, webhook_url, webhook_events, idempotency_key)
+          VALUES (p_id, p_account_id, p_model_id, p_input, p_prompt, p_image_count, 'in_queue', p_created_at,
+            p_expires_at, p_webhook_url, p_webhook_events, p_idempotency_key)
+          RETURNING 'created'::text, ahead, NULL::bigint, r.id, r.account_id, r.model_id, r.status, r.progress, r.attempts,
+            r.created_at, r.started_at, r.finished_at, r.expires_at, r.result, r.error;
+      END $$;
+      `,
+    },
   ],
 };

@@ -72,7 +72,6 @@ export const SQL = {
        AND (finished_at, request_id) > ($4, $5)
      ORDER BY finished_at, request_id LIMIT $6`,
   ),
-  ledgerPosition: q('ledger_position', `SELECT finished_at FROM usage_ledger WHERE request_id = $1`),
   deleteUsage: q('delete_usage', `DELETE FROM usage_ledger WHERE finished_at < $1`),
   overrides: q('overrides', `SELECT rpm, concurrent, daily_images FROM account_limits WHERE account_id = $1`),
   setOverrides: q(

@@ -21,6 +21,7 @@ import {
   type AccountLimitOverrides,
   type EngineCheckpoint,
   type EnqueueLimits,
+  type UsageCursor,
   type UsageEntry,
   type CancelOutcome,
   type ChangeFeed,
@@ -197,14 +198,13 @@ export class PostgresRequestStore implements RequestStore {
     return usageDays(days, engines, upstream);
   }
 
-  async usageEntries(filter: { since: number; until?: number | undefined; accountId?: string | undefined; after?: string | undefined; limit: number }): Promise<UsageEntry[]> {
-    const afterAt = filter.after ? ((await this.rows<{ finished_at: number }>(SQL.ledgerPosition, [filter.after]))[0]?.finished_at ?? -1) : -1;
+  async usageEntries(filter: { since: number; until?: number | undefined; accountId?: string | undefined; after?: UsageCursor | undefined; limit: number }): Promise<UsageEntry[]> {
     const rows = await this.rows<LedgerRow>(SQL.usageEntries, [
       filter.since,
       filter.until ?? Number.MAX_SAFE_INTEGER,
       filter.accountId ?? null,
-      afterAt,
-      filter.after ?? '',
+      filter.after?.finishedAt ?? -1,
+      filter.after?.requestId ?? '',
       filter.limit,
     ]);
     return rows.map(toUsageEntry);

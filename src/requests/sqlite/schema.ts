@@ -167,5 +167,12 @@ export const requestMigrations: Migrations = {
     CREATE INDEX requests_by_account_time ON requests (account_id, created_at);
     CREATE INDEX requests_active_by_account ON requests (account_id) WHERE status IN ('in_queue', 'in_progress');
     `,
+    // The submits that rpm counts, apart from the requests: deleting a finished request must not
+    // give its place in the minute back. Written only while an rpm limit is in force; kept a minute.
+    `
+    CREATE TABLE account_submits (account_id TEXT NOT NULL, at INTEGER NOT NULL);
+    CREATE INDEX account_submits_by_account ON account_submits (account_id, at);
+    CREATE INDEX account_submits_by_time ON account_submits (at);
+    `,
   ],
 };

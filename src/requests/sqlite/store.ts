@@ -12,6 +12,7 @@ import {
   type AccountLimitOverrides,
   type AccountLimits,
   type EnqueueLimits,
+  type UsageCursor,
   type UsageEntry,
   type CancelOutcome,
   type ClaimedRequest,
@@ -183,11 +184,22 @@ export class SqliteRequestStore implements RequestStore {
            AND (finished_at, request_id) > (@afterAt, @afterId)
          ORDER BY finished_at, request_id LIMIT @limit`,
       ),
-      ledgerPosition: db.prepare(`SELECT finished_at FROM usage_ledger WHERE request_id = ?`).pluck(),
       deleteUsage: db.prepare(`DELETE FROM usage_ledger WHERE finished_at < ?`),
-      recentSubmits: db.prepare(`SELECT count(*) AS n, min(created_at) AS oldest FROM requests WHERE account_id = ? AND created_at > ?`),
+      // The submits of the window by the log, or by the requests when more (those made while no rpm
+      // limit was in force are in the requests only).
+      recentSubmits: db.prepare(
+        `SELECT max(l.n, r.n) AS n, coalesce(min(l.oldest, r.oldest), l.oldest, r.oldest) AS oldest
+         FROM (SELECT count(*) AS n, min(at) AS oldest FROM account_submits WHERE account_id = @account AND at > @since) l,
+              (SELECT count(*) AS n, min(created_at) AS oldest FROM requests WHERE account_id = @account AND created_at > @since) r`,
+      ),
+      logSubmit: db.prepare(`INSERT INTO account_submits (account_id, at) VALUES (?, ?)`),
+      forgetSubmits: db.prepare(`DELETE FROM account_submits WHERE at <= ?`),
       activeOf: db.prepare(`SELECT count(*) FROM requests WHERE account_id = ? AND status IN ('in_queue', 'in_progress')`).pluck(),
-      imagesSince: db.prepare(`SELECT coalesce(sum(images), 0) FROM usage_ledger WHERE account_id = ? AND finished_at >= ?`).pluck(),
+      // The images of the day so far, and at least one for each request still to finish.
+      imagesSince: db.prepare(
+        `SELECT (SELECT coalesce(sum(images), 0) FROM usage_ledger WHERE account_id = @account AND finished_at >= @since)
+              + (SELECT count(*) FROM requests WHERE account_id = @account AND status IN ('in_queue', 'in_progress'))`,
+      ).pluck(),
       overrides: db.prepare(`SELECT rpm, concurrent, daily_images FROM account_limits WHERE account_id = ?`),
       setOverrides: db.prepare(
         `INSERT INTO account_limits (account_id, rpm, concurrent, daily_images) VALUES (?, ?, ?, ?)
@@ -206,9 +218,14 @@ export class SqliteRequestStore implements RequestStore {
       // Past the window the key is free again.
       if (earlier) this.sql.forgetIdempotencyKey.run(earlier.id);
     }
-    this.checkAccountLimits(request.accountId, effectiveLimits(limits.account, this.overridesOf(request.accountId)), request.createdAt);
+    const account = effectiveLimits(limits.account, this.overridesOf(request.accountId));
+    this.checkAccountLimits(request.accountId, account, request.createdAt);
     const queued = this.sql.queued.get() as number;
     if (queued >= limits.maxQueue) throw new QueueFullError(this.retryAfterSeconds());
+    if (account.rpm !== undefined) {
+      this.sql.forgetSubmits.run(request.createdAt - RATE_WINDOW_MS);
+      this.sql.logSubmit.run(request.accountId, request.createdAt);
+    }
     const row = this.sql.insert.get(
       request.id,
       request.accountId,
@@ -233,7 +250,7 @@ export class SqliteRequestStore implements RequestStore {
   /** Throws LimitExceededError for the first limit the account is at; see limits.ts for the rules. */
   private checkAccountLimits(accountId: string, limits: AccountLimits, now: number): void {
     if (limits.rpm !== undefined) {
-      const { n, oldest } = this.sql.recentSubmits.get(accountId, now - RATE_WINDOW_MS) as { n: number; oldest: number | null };
+      const { n, oldest } = this.sql.recentSubmits.get({ account: accountId, since: now - RATE_WINDOW_MS }) as { n: number; oldest: number | null };
       if (n >= limits.rpm) throw new LimitExceededError('rpm', limits.rpm, rateRetryAfter(oldest ?? now, now));
     }
     if (limits.concurrent !== undefined) {
@@ -241,7 +258,7 @@ export class SqliteRequestStore implements RequestStore {
       if (active >= limits.concurrent) throw new LimitExceededError('concurrent', limits.concurrent, this.retryAfterSeconds());
     }
     if (limits.dailyImages !== undefined) {
-      const used = this.sql.imagesSince.get(accountId, utcDayStart(now)) as number;
+      const used = this.sql.imagesSince.get({ account: accountId, since: utcDayStart(now) }) as number;
       if (used >= limits.dailyImages) throw new LimitExceededError('daily_images', limits.dailyImages, secondsToNextUtcDay(now));
     }
   }
@@ -435,14 +452,13 @@ export class SqliteRequestStore implements RequestStore {
     );
   }
 
-  async usageEntries(filter: { since: number; until?: number | undefined; accountId?: string | undefined; after?: string | undefined; limit: number }): Promise<UsageEntry[]> {
-    const afterAt = filter.after ? ((this.sql.ledgerPosition.get(filter.after) as number | undefined) ?? -1) : -1;
+  async usageEntries(filter: { since: number; until?: number | undefined; accountId?: string | undefined; after?: UsageCursor | undefined; limit: number }): Promise<UsageEntry[]> {
     const rows = this.sql.usageEntries.all({
       since: filter.since,
       until: filter.until ?? Number.MAX_SAFE_INTEGER,
       account: filter.accountId ?? null,
-      afterAt,
-      afterId: filter.after ?? '',
+      afterAt: filter.after?.finishedAt ?? -1,
+      afterId: filter.after?.requestId ?? '',
       limit: filter.limit,
     }) as LedgerRow[];
     return rows.map(toUsageEntry);
