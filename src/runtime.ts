@@ -180,7 +180,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
       },
     );
     runtime.maintenance = new Maintenance(
-      { store, storage, log, onRequeued: () => runtime.worker?.wake() },
+      { store, storage, log, metrics, onRequeued: () => runtime.worker?.wake() },
       { maxAttempts: config.maxAttempts, uploadTtlMs: config.uploadTtl, usageRetentionMs: config.usageRetention, leaseCheckMs: Math.max(250, Math.min(5_000, Math.floor(config.lease / 2))) },
     );
   }

@@ -4,6 +4,7 @@
  * retention, and usage ledger entries past theirs.
  */
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics.js';
 import type { RequestStore } from '../requests/types.js';
 import type { FileStorage } from '../storage/types.js';
 
@@ -24,7 +25,7 @@ export class Maintenance {
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
-    private readonly deps: { store: RequestStore; storage: FileStorage; log: Logger; onRequeued?: () => void },
+    private readonly deps: { store: RequestStore; storage: FileStorage; log: Logger; onRequeued?: () => void; metrics?: Metrics | undefined },
     private readonly options: MaintenanceOptions,
   ) {}
 
@@ -48,7 +49,14 @@ export class Maintenance {
   async recoverLeases(now = Date.now()): Promise<void> {
     const { requeued, failed } = await this.deps.store.recoverExpiredLeases(now, this.options.maxAttempts);
     if (requeued.length) this.deps.log.warn({ request_ids: requeued }, 'requests of a stopped worker returned to the queue');
-    if (failed.length) this.deps.log.warn({ request_ids: failed }, 'requests failed after too many attempts');
+    if (failed.length) {
+      this.deps.log.warn({ request_ids: failed }, 'requests failed after too many attempts');
+      // Counted as the worker counts the failures it records (rare: a lookup each is cheap enough).
+      for (const id of failed) {
+        const record = await this.deps.store.get(id);
+        if (record) this.deps.metrics?.finished.inc({ model: record.modelId, status: 'failed', engine: '' });
+      }
+    }
     if (requeued.length) this.deps.onRequeued?.();
   }
 
