@@ -1,7 +1,7 @@
 /** `retouch config check FILE`: reads a configuration file as `serve` would, without starting anything. */
 import type { Command } from 'commander';
 import { ConfigError, resolveConfig } from '../config.js';
-import { BUILTIN } from '../engine/router.js';
+import { BUILTIN, engineChain } from '../engine/router.js';
 import { MODELS } from '../models/catalogue.js';
 
 export function registerConfig(program: Command): void {
@@ -23,7 +23,7 @@ export function registerConfig(program: Command): void {
       const lines = [`${file} is valid.`];
       const engines = Object.entries(resolved.engines);
       lines.push(`Engines: ${[`${BUILTIN} (builtin)`, ...engines.filter(([n]) => n !== BUILTIN).map(([n, e]) => `${n} (${e.type})`)].join(', ')}`);
-      for (const id of MODELS.keys()) lines.push(`${id}: ${(resolved.routes.get(id) ?? [BUILTIN]).join(' → ')}`);
+      for (const id of MODELS.keys()) lines.push(`${id}: ${engineChain(resolved.routes, id).join(' → ')}`);
       const limits = Object.entries(resolved.limits).filter(([, v]) => v !== undefined);
       if (limits.length) lines.push(`Default limits per account: ${limits.map(([k, v]) => `${k} ${v}`).join(', ')}`);
       process.stdout.write(`${lines.join('\n')}\n`);

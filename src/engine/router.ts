@@ -28,6 +28,11 @@ export interface RoutedEngine {
 /** A model's engines in the order they are tried. */
 export type Routes = ReadonlyMap<string, readonly string[]>;
 
+/** The engines a model is served by, in the order tried: as configured, or the built-in engine alone. */
+export function engineChain(routes: Routes, modelId: string): readonly string[] {
+  return routes.get(modelId) ?? [BUILTIN];
+}
+
 /** What a request saved from an earlier attempt: which engine, and what it checkpointed. */
 export interface EngineCheckpoint {
   engine: string;
@@ -115,7 +120,7 @@ export class EngineRouter {
 
   /** The engines of a model, in the order they are tried; a model not configured uses builtin. */
   chainOf(modelId: string): readonly string[] {
-    return this.routes.get(modelId) ?? [BUILTIN];
+    return engineChain(this.routes, modelId);
   }
 
   async warmUp(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { BUILTIN, type EngineState } from '../../engine/router.js';
+import { engineChain, type EngineState } from '../../engine/router.js';
 import type { ApiDeps } from '../context.js';
 
 /** Liveness and readiness, for load balancers and orchestrators; no key needed. */
@@ -23,7 +23,7 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       // rotation; the body says which models cannot be served right now, and why.
       const models = Object.fromEntries(
         [...deps.models.keys()].map((id) => {
-          const chain = deps.config.routes.get(id) ?? [BUILTIN];
+          const chain = engineChain(deps.config.routes, id);
           return [id, { engines: chain, ready: chain.some((name) => engines[name]?.ready === true) }];
         }),
       );

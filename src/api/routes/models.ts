@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { Output } from '../../contract/schemas.js';
-import { BUILTIN } from '../../engine/router.js';
+import { BUILTIN, engineChain } from '../../engine/router.js';
 import type { ModelDefinition } from '../../models/types.js';
 import type { ApiDeps } from '../context.js';
 import { UnknownModelError } from '../errors.js';
@@ -16,7 +16,7 @@ const OUTPUT_SCHEMA = { output: Output };
 
 /** The engines that serve a model, in the order they are tried, as the configuration names them. */
 function enginesOf(m: ModelDefinition, deps: ApiDeps): { name: string; type: string }[] {
-  return (deps.config.routes.get(m.id) ?? [BUILTIN]).map((name) => ({ name, type: deps.config.engines[name]?.type ?? BUILTIN }));
+  return engineChain(deps.config.routes, m.id).map((name) => ({ name, type: deps.config.engines[name]?.type ?? BUILTIN }));
 }
 
 const describeModel = (m: ModelDefinition, deps: ApiDeps, withSchema = true) => ({

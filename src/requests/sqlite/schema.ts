@@ -1,5 +1,16 @@
 import type { Migrations } from '../../db/sqlite.js';
 
+/** Ledger rows for the ended requests `r` that the condition written after it picks (the trigger's one, or every one when the ledger was made). */
+const LEDGER_ROWS = `INSERT OR IGNORE INTO usage_ledger
+      (request_id, account_id, model_id, status, created_at, finished_at, images, megapixels, compute_seconds, engine, upstream)
+    SELECT r.id, r.account_id, r.model_id, r.status, r.created_at, coalesce(r.finished_at, r.created_at),
+      coalesce(json_array_length(r.result, '$.files'), 0),
+      coalesce((SELECT sum(json_extract(f.value, '$.width') * json_extract(f.value, '$.height')) FROM json_each(r.result, '$.files') f), 0) / 1e6,
+      CASE WHEN r.started_at IS NOT NULL AND r.finished_at IS NOT NULL AND r.status IN ('completed', 'failed')
+        THEN (r.finished_at - r.started_at) / 1000.0 ELSE 0 END,
+      json_extract(r.result, '$.engine'),
+      json_extract(r.result, '$.usage') FROM requests r WHERE`;
+
 export const requestMigrations: Migrations = {
   module: 'requests',
   steps: [
@@ -135,26 +146,10 @@ export const requestMigrations: Migrations = {
     CREATE TRIGGER usage_on_end AFTER UPDATE OF status ON requests
       WHEN OLD.status <> NEW.status AND NEW.status IN ('completed', 'failed', 'cancelled')
     BEGIN
-      INSERT OR IGNORE INTO usage_ledger
-        (request_id, account_id, model_id, status, created_at, finished_at, images, megapixels, compute_seconds, engine, upstream)
-      SELECT r.id, r.account_id, r.model_id, r.status, r.created_at, coalesce(r.finished_at, r.created_at),
-        coalesce(json_array_length(r.result, '$.files'), 0),
-        coalesce((SELECT sum(json_extract(f.value, '$.width') * json_extract(f.value, '$.height')) FROM json_each(r.result, '$.files') f), 0) / 1e6,
-        CASE WHEN r.started_at IS NOT NULL AND r.finished_at IS NOT NULL AND r.status IN ('completed', 'failed')
-          THEN (r.finished_at - r.started_at) / 1000.0 ELSE 0 END,
-        json_extract(r.result, '$.engine'),
-        json_extract(r.result, '$.usage') FROM requests r WHERE r.id = NEW.id;
+      ${LEDGER_ROWS} r.id = NEW.id;
     END;
     -- Requests that ended before the ledger existed.
-    INSERT OR IGNORE INTO usage_ledger
-      (request_id, account_id, model_id, status, created_at, finished_at, images, megapixels, compute_seconds, engine, upstream)
-    SELECT r.id, r.account_id, r.model_id, r.status, r.created_at, coalesce(r.finished_at, r.created_at),
-        coalesce(json_array_length(r.result, '$.files'), 0),
-        coalesce((SELECT sum(json_extract(f.value, '$.width') * json_extract(f.value, '$.height')) FROM json_each(r.result, '$.files') f), 0) / 1e6,
-        CASE WHEN r.started_at IS NOT NULL AND r.finished_at IS NOT NULL AND r.status IN ('completed', 'failed')
-          THEN (r.finished_at - r.started_at) / 1000.0 ELSE 0 END,
-        json_extract(r.result, '$.engine'),
-        json_extract(r.result, '$.usage') FROM requests r WHERE r.status IN ('completed', 'failed', 'cancelled');
+    ${LEDGER_ROWS} r.status IN ('completed', 'failed', 'cancelled');
 
     -- An operator's overrides of the configuration's default limits: a number, or -1 for no limit.
     CREATE TABLE account_limits (
