@@ -100,4 +100,15 @@ describe('fal engine', () => {
       fal.gate.release();
     }
   });
+
+  it('a job left behind when a throttled status check falls back is cancelled at fal (regression: it kept running, and billing)', async () => {
+    server = await startServer({ configure: routedTo('fal', { base_url: fal.url, api_key_env: 'FAL_TEST_KEY' }, { timeoutMs: 5_000 }) });
+    // fal asks for a wait longer than the engine's timeout leaves: the engine gives up before it.
+    fal.statusFailures.push({ status: 429, body: { detail: 'Too many requests' }, headers: { 'retry-after': '30' } });
+    const result = await submitAndWait(server, QUICK);
+    expect(result).toMatchObject({ status: 'completed', engine: 'builtin' });
+    expect(result.warnings[0]).toContain('would pass its timeout');
+    const id = [...fal.jobs.values()].at(-1)!.id;
+    expect(fal.cancels).toContain(id);
+  });
 });
