@@ -41,8 +41,11 @@ export class FalEngine implements Engine {
       provider: PROVIDER,
       retry: this.settings.retry,
       authorize: () => ({ authorization: `Key ${key}` }),
-      // fal says itself when a failure is worth another try.
-      retryable: (a) => (a.headers.get('x-fal-retryable') === 'false' ? false : undefined),
+      // fal says itself when a failure is worth another try (X-Fal-Retryable), a paid submit included.
+      retryable: (a) => {
+        const mark = a.headers.get('x-fal-retryable')?.trim().toLowerCase();
+        return mark === 'true' ? true : mark === 'false' ? false : undefined;
+      },
     });
   }
 

@@ -111,4 +111,18 @@ describe('fal engine', () => {
     const id = [...fal.jobs.values()].at(-1)!.id;
     expect(fal.cancels).toContain(id);
   });
+
+  it('a submit answered 503 is sent again; one answered 502 is not, since fal may have started it (regression: it was repeated and paid twice)', async () => {
+    server = await start();
+    fal.failures.push({ status: 503, body: { detail: 'Service Unavailable' } });
+    expect(await submitAndWait(server, TWO_REFERENCES)).toMatchObject({ status: 'completed', engine: 'provider' });
+    expect(fal.submits).toHaveLength(1);
+    expect(fal.failures).toHaveLength(0);
+
+    fal.failures.push({ status: 502, body: { detail: 'Bad Gateway' } });
+    const gateway = await submitAndWait(server, QUICK);
+    expect(gateway).toMatchObject({ status: 'completed', engine: 'builtin' });
+    expect(gateway.warnings[0]).toContain('fal answered the submit with HTTP 502; it was not sent again, since fal may have started it');
+    expect(fal.submits).toHaveLength(1);
+  });
 });
