@@ -6,7 +6,7 @@
  */
 import { forbiddenRange } from '../../inputs/address.js';
 import { systemLookup, type DialHooks } from '../../inputs/dial.js';
-import { ImageInputError } from '../../inputs/errors.js';
+import { ImageInputError, type ImageInputReason } from '../../inputs/errors.js';
 import { download } from '../../inputs/fetch.js';
 import { defaultInputPolicy, MIB } from '../../inputs/policy.js';
 import { sniff } from '../../inputs/sniff.js';
@@ -38,6 +38,26 @@ const OUTPUT_MAX_BYTES = 100 * MIB;
 const DOWNLOAD_TRIES = 3;
 /** Answers that mean the link is gone for good (expired signature, deleted object). */
 const EXPIRED = new Set([401, 403, 404, 410]);
+
+/**
+ * Why an output could not be downloaded, in fixed words: the fetcher's own `found` names hosts,
+ * addresses and redirect targets (the provider's CDN, its storage paths), which stay in the error's
+ * cause for the operator and never reach the client.
+ */
+const DOWNLOAD_FAILURE: Partial<Record<ImageInputReason, string>> = {
+  private_address: 'its link points at a private address, which retouch does not fetch',
+  unreachable: 'the host of its link could not be reached',
+  timeout: 'its download took too long',
+  too_many_redirects: 'its link redirected too many times',
+  too_large: `it is larger than ${OUTPUT_MAX_BYTES / MIB} MB`,
+  unsupported_encoding: 'it was sent in a content encoding retouch does not take',
+  corrupt: 'it arrived damaged',
+  bad_url: 'its link is not a valid URL',
+  url_too_long: 'its link is too long',
+  bad_scheme: 'its link is not an http(s) link',
+  credentials_in_url: 'its link carries credentials',
+  host_not_allowed: 'its link points at a host retouch does not fetch from',
+};
 
 export function outputPolicy(allowPrivateUrls: boolean): InputPolicy {
   return {
@@ -140,6 +160,6 @@ function explain(err: unknown, provider: string, index: number): { error: unknow
     };
   }
   const passing = err.reason === 'unreachable' || err.reason === 'timeout' || (err.reason === 'http_status' && Number(status) >= 500);
-  const what = err.reason === 'private_address' ? 'its link points at a private address, which retouch does not fetch' : (err.found ?? err.reason);
+  const what = err.reason === 'http_status' && status ? `its link answered HTTP ${status}` : (DOWNLOAD_FAILURE[err.reason] ?? 'its link could not be fetched');
   return { final: !passing, error: new UpstreamOutcomeError('upstream_failed', `${provider} made output ${n}, but it could not be downloaded: ${what}.`, { cause: err }) };
 }

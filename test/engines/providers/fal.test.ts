@@ -125,4 +125,28 @@ describe('fal engine', () => {
     expect(gateway.warnings[0]).toContain('fal answered the submit with HTTP 502; it was not sent again, since fal may have started it');
     expect(fal.submits).toHaveLength(1);
   });
+
+  it('an output that cannot be downloaded fails in fixed words, naming no host or path of the provider (regression: the redirect target leaked)', async () => {
+    server = await start();
+    fal.outputs.redirectForever = true;
+    try {
+      const result = await submitAndWait(server, TWO_REFERENCES);
+      expect(result.error).toEqual({ code: 'upstream_failed', message: 'fal made output 1, but it could not be downloaded: its link redirected too many times.' });
+      expectNoUpstreamLinks(result, fal.url);
+    } finally {
+      fal.outputs.redirectForever = false;
+    }
+  });
+
+  it('a refusal that echoes an input data URI shows no base64 to the client (regression: the provider\'s echo reached the error)', async () => {
+    server = await start();
+    const echoed = TWO_REFERENCES.image_urls[0]!;
+    fal.failures.push({ status: 422, body: { detail: [{ loc: ['body', 'image_urls', 0], msg: `Could not read the image ${echoed}`, type: 'file_download_error', input: echoed }] } });
+    const result = await submitAndWait(server, TWO_REFERENCES);
+    expect(result.error).toEqual({ code: 'invalid_input', message: 'fal refused the input: image_urls.0: Could not read the image (data).' });
+    // Nor the same base64 cut off before its "data:" prefix.
+    fal.failures.push({ status: 422, body: { detail: [{ loc: ['body', 'prompt'], msg: `unexpected ${echoed.slice(40, 400)}`, type: 'value_error' }] } });
+    const cut = await submitAndWait(server, TWO_REFERENCES);
+    expect(cut.error.message).toBe('fal refused the input: prompt: unexpected (data).');
+  });
 });
