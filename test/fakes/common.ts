@@ -65,6 +65,10 @@ export class OutputHost {
   ttlMs = 3_600_000;
   /** When set, every link answers a redirect deeper into the CDN's storage, without end (a broken CDN). */
   redirectForever = false;
+  /** What the next downloads meet, one entry each: an expired link, or a CDN that never answers. */
+  script: ('expired' | 'hang')[] = [];
+  /** Downloads held open by `hang` right now; the client closing them brings this back down. */
+  hanging = 0;
 
   put(data: Buffer): string {
     const name = `out-${++this.n}-${Math.random().toString(36).slice(2, 8)}.jpg`;
@@ -87,8 +91,14 @@ export class OutputHost {
       res.writeHead(302, { location: `${this.base()}/cdn/${m[1]}?hop=${hop}&bucket=internal-outputs-7` }).end();
       return true;
     }
+    const scripted = this.script.shift();
+    if (scripted === 'hang') {
+      this.hanging++;
+      res.on('close', () => this.hanging--);
+      return true;
+    }
     const file = this.files.get(m[1]!);
-    if (!file || file.until <= Date.now()) {
+    if (!file || file.until <= Date.now() || scripted === 'expired') {
       res.writeHead(this.expiredStatus, { 'content-type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
       return true;
     }

@@ -87,7 +87,10 @@ export async function fetchOutput(url: string, index: number, provider: string, 
   }
 }
 
-/** Downloads (at most four at once) and conforms every output, in order. */
+/**
+ * Downloads (at most four at once) and conforms every output, in order. The first failure fails the
+ * request, so it also stops the other downloads at once rather than let them run to their timeouts.
+ */
 export async function deliverOutputs(
   outputs: readonly UpstreamOutput[],
   size: { width: number; height: number },
@@ -98,13 +101,21 @@ export async function deliverOutputs(
   onEach?: (done: number) => void,
 ): Promise<DeliveredOutput[]> {
   const delivered: DeliveredOutput[] = new Array<DeliveredOutput>(outputs.length);
+  const failed = new AbortController();
+  const lanes = AbortSignal.any([signal, failed.signal]);
   let next = 0;
   let done = 0;
   const lane = async () => {
-    while (next < outputs.length) {
-      const i = next++;
-      delivered[i] = await deliverOne(outputs[i]!, i, size, provider, deps, signal);
-      onEach?.(++done);
+    try {
+      while (next < outputs.length) {
+        lanes.throwIfAborted();
+        const i = next++;
+        delivered[i] = await deliverOne(outputs[i]!, i, size, provider, deps, lanes);
+        onEach?.(++done);
+      }
+    } catch (err) {
+      failed.abort(err);
+      throw err;
     }
   };
   await Promise.all(Array.from({ length: Math.min(4, outputs.length) }, lane));

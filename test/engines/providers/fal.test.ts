@@ -6,7 +6,7 @@ import { createFalClient } from '@fal-ai/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../helpers/server.js';
 import { startFalFake } from '../../fakes/fal/server.js';
-import { downUrl, expectNoUpstreamLinks, outputSizes, QUICK, routedTo, submitAndWait, TWO_REFERENCES } from './helpers.js';
+import { downUrl, expectNoUpstreamLinks, outputSizes, QUICK, routedTo, submitAndWait, TWO_REFERENCES, until } from './helpers.js';
 
 describe('fal engine', () => {
   let fal: Awaited<ReturnType<typeof startFalFake>>;
@@ -148,5 +148,18 @@ describe('fal engine', () => {
     fal.failures.push({ status: 422, body: { detail: [{ loc: ['body', 'prompt'], msg: `unexpected ${echoed.slice(40, 400)}`, type: 'value_error' }] } });
     const cut = await submitAndWait(server, TWO_REFERENCES);
     expect(cut.error.message).toBe('fal refused the input: prompt: unexpected (data).');
+  });
+
+  it('the first output that fails stops the other downloads at once (regression: they ran on to their own timeouts)', async () => {
+    server = await start();
+    fal.outputs.script = ['expired', 'hang', 'hang'];
+    try {
+      const result = await submitAndWait(server, { ...TWO_REFERENCES, prompt: 'make 3 images of it' }, 20_000);
+      expect(result.error.code).toBe('output_expired');
+      // The two downloads the CDN held were closed by retouch, not left to their 30 s timeouts.
+      await until(async () => fal.outputs.hanging, (n) => n === 0, 5_000);
+    } finally {
+      fal.outputs.script = [];
+    }
   });
 });
