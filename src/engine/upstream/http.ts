@@ -13,6 +13,7 @@
  */
 import type { Logger } from 'pino';
 import { EngineUnavailableError } from '../errors.js';
+import { credential } from './options.js';
 import { DEFAULT_RETRY, backoffMs, retryAfterMs, waitBeforeRetry, type RetryPolicy } from './retry.js';
 
 /** A provider's answer, its body read (at most MAX_ANSWER_BYTES) and parsed when it is JSON. */
@@ -235,4 +236,19 @@ export function field(value: unknown, ...path: (string | number)[]): unknown {
 
 export function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
+/**
+ * The client of a provider that takes one key in the Authorization header (`Bearer`, or fal's
+ * `Key`), read at build time from the variable the engine's `api_key_env` names.
+ */
+export function bearerClient(
+  provider: string,
+  retry: RetryPolicy,
+  key: { env: NodeJS.ProcessEnv; options: Record<string, unknown>; defaultVar: string },
+  more: { scheme?: string; retryable?: UpstreamClientOptions['retryable'] } = {},
+): UpstreamClient {
+  const token = credential(key.env, String(key.options.api_key_env ?? key.defaultVar));
+  const authorization = `${more.scheme ?? 'Bearer'} ${token}`;
+  return new UpstreamClient({ provider, retry, authorize: () => ({ authorization }), ...(more.retryable && { retryable: more.retryable }) });
 }
