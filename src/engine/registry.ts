@@ -49,6 +49,8 @@ export interface EngineTypeDefinition {
   options: TProperties;
   /** Runs at once per worker process when the file does not say; the worker's concurrency when absent. */
   defaultMaxConcurrency?: number;
+  /** The `timeout` when the file does not say; none when absent. */
+  defaultTimeoutMs?: number;
   /** Checks what needs the file system or the environment. */
   check?(options: Record<string, unknown>, at: { baseDir: string; env: NodeJS.ProcessEnv }): OptionProblem[];
   create(name: string, options: Record<string, unknown>, deps: EngineBuildDeps): Promise<Engine>;

@@ -28,9 +28,14 @@ export async function createEngines(
       engine,
       type: c.type,
       maxConcurrency: c.maxConcurrency ?? def?.defaultMaxConcurrency ?? config.concurrency,
-      timeoutMs: c.timeoutMs,
+      timeoutMs: timeoutOf(c),
       cooldownMs: c.cooldownMs ?? (name === BUILTIN ? 0 : DEFAULT_COOLDOWN_MS),
     });
   }
   return new EngineRouter(engines, config.routes, { observer });
+}
+
+/** A request's deadline on an engine: its `timeout`, or its type's default (`0` turns it off). */
+export function timeoutOf(c: Pick<EngineConfig, 'type' | 'timeoutMs'>): number | undefined {
+  return c.timeoutMs ?? ENGINE_TYPES[c.type]?.defaultTimeoutMs;
 }

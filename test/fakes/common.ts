@@ -63,6 +63,12 @@ export class OutputHost {
   /** Answer for an expired link: Ark and Jimeng's object stores say 403, fal and Replicate 404. */
   constructor(private readonly base: () => string, private readonly expiredStatus = 404) {}
   ttlMs = 3_600_000;
+  /** When set, every link answers a redirect deeper into the CDN's storage, without end (a broken CDN). */
+  redirectForever = false;
+  /** What the next downloads meet, one entry each: an expired link, or a CDN that never answers. */
+  script: ('expired' | 'hang')[] = [];
+  /** Downloads held open by `hang` right now; the client closing them brings this back down. */
+  hanging = 0;
 
   put(data: Buffer): string {
     const name = `out-${++this.n}-${Math.random().toString(36).slice(2, 8)}.jpg`;
@@ -80,8 +86,19 @@ export class OutputHost {
   serve(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     const m = /^\/cdn\/([\w.-]+)/.exec(req.url ?? '');
     if (!m) return false;
+    if (this.redirectForever) {
+      const hop = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('hop') ?? 0) + 1;
+      res.writeHead(302, { location: `${this.base()}/cdn/${m[1]}?hop=${hop}&bucket=internal-outputs-7` }).end();
+      return true;
+    }
+    const scripted = this.script.shift();
+    if (scripted === 'hang') {
+      this.hanging++;
+      res.on('close', () => this.hanging--);
+      return true;
+    }
     const file = this.files.get(m[1]!);
-    if (!file || file.until <= Date.now()) {
+    if (!file || file.until <= Date.now() || scripted === 'expired') {
       res.writeHead(this.expiredStatus, { 'content-type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
       return true;
     }

@@ -9,23 +9,23 @@
  * Each image is downloaded as soon as its event arrives. Ark keeps no job: a worker that dies
  * mid-call leaves nothing to follow, so the next attempt refuses to call again rather than pay twice.
  */
+import { parseDuration } from '../../units.js';
 import { EngineUnavailableError } from '../errors.js';
+import { MAX_IMAGES_IN_AND_OUT } from '../image-count.js';
 import type { EngineBuildDeps } from '../registry.js';
 import type { EditRequest, Engine, EngineContext, EngineResult } from '../types.js';
 import { UpstreamOutcomeError } from '../upstream/errors.js';
 import { byStatus, providerWords, refusedByPolicy, refusedEngine, refusedInput } from '../upstream/failures.js';
-import { field, text, UpstreamClient, type CallContext } from '../upstream/http.js';
-import { credential, readUpstreamSettings, type UpstreamSettings } from '../upstream/options.js';
+import { bearerClient, field, text, type CallContext, type UpstreamClient } from '../upstream/http.js';
+import { readUpstreamSettings, type UpstreamSettings } from '../upstream/options.js';
 import { deliverOne, type DeliveredOutput, type UpstreamOutput } from '../upstream/outputs.js';
 import { referenceDepsOf, referencesFor } from '../upstream/references.js';
 import { assemble, scaleWarning } from '../upstream/result.js';
-import { readEvents } from '../upstream/sse.js';
-import { ARK_DEFAULTS } from './definition.js';
+import { readEvents, StreamStalledError } from '../upstream/sse.js';
+import { ARK_DEFAULTS, ARK_STREAM_IDLE_MS } from './definition.js';
 
 const PROVIDER = 'Ark';
 const TYPE = 'ark';
-/** Images in and out of one call, together. */
-const MAX_IMAGES = 15;
 /** Seedream 4.5 makes no image below 2560x1440; 4.0 none below 1280x720. */
 const MIN_PIXELS_45 = 3_686_400;
 const MIN_PIXELS_40 = 921_600;
@@ -41,12 +41,14 @@ export class ArkEngine implements Engine {
   private readonly settings: UpstreamSettings;
   private readonly client: UpstreamClient;
   private readonly minPixels: number;
+  private readonly idleMs: number;
 
   constructor(readonly name: string, options: Record<string, unknown>, private readonly deps: EngineBuildDeps) {
     this.settings = readUpstreamSettings(options, ARK_DEFAULTS);
-    const key = credential(deps.env, String(options.api_key_env ?? ARK_DEFAULTS.keyEnv));
     this.minPixels = (options.min_pixels as number | undefined) ?? (/4[-._]5/.test(this.settings.model) ? MIN_PIXELS_45 : MIN_PIXELS_40);
-    this.client = new UpstreamClient({ provider: PROVIDER, retry: this.settings.retry, authorize: () => ({ authorization: `Bearer ${key}` }) });
+    this.client = bearerClient(PROVIDER, this.settings.retry, { env: deps.env, options, defaultVar: ARK_DEFAULTS.keyEnv });
+    const idle = options.stream_idle_timeout;
+    this.idleMs = idle === undefined ? ARK_STREAM_IDLE_MS : (parseDuration(idle as string | number) ?? ARK_STREAM_IDLE_MS);
   }
 
   async run(request: EditRequest, ctx: EngineContext): Promise<EngineResult> {
@@ -65,7 +67,7 @@ export class ArkEngine implements Engine {
       image: await referencesFor(request.id, request.images, 'url_or_data', PROVIDER, referenceDepsOf(this.settings.baseUrl, this.deps)),
       size: `${made.width}x${made.height}`,
       sequential_image_generation: request.forceSingle ? 'disabled' : 'auto',
-      ...(!request.forceSingle && { sequential_image_generation_options: { max_images: MAX_IMAGES - request.images.length } }),
+      ...(!request.forceSingle && { sequential_image_generation_options: { max_images: MAX_IMAGES_IN_AND_OUT - request.images.length } }),
       stream: true,
       response_format: 'url',
       watermark: false,
@@ -80,7 +82,7 @@ export class ArkEngine implements Engine {
 
     const stream = new ImageStream(request, ctx, this.deps);
     if ((answer.headers.get('content-type') ?? '').includes('application/json')) await stream.fromJson(await answer.json());
-    else await stream.fromEvents(answer.body!);
+    else await stream.fromEvents(answer.body!, this.idleMs);
     const delivered = await stream.settle();
     return assemble(
       {
@@ -122,9 +124,9 @@ class ImageStream {
     this.signal = AbortSignal.any([ctx.signal, this.stop.signal]);
   }
 
-  async fromEvents(body: ReadableStream<Uint8Array>): Promise<void> {
+  async fromEvents(body: ReadableStream<Uint8Array>, idleMs: number): Promise<void> {
     try {
-      for await (const ev of readEvents(body)) {
+      for await (const ev of readEvents(body, { idleMs })) {
         if (ev.data.trim() === '[DONE]') return;
         let data: unknown;
         try {
@@ -141,6 +143,9 @@ class ImageStream {
     } catch (err) {
       this.stop.abort(err);
       if (this.ctx.signal.aborted) throw this.ctx.signal.reason;
+      if (err instanceof StreamStalledError) {
+        throw new EngineUnavailableError(`Ark's answer stalled: it sent nothing for ${Math.round(err.idleMs / 1000)} s before the end`, { cause: err });
+      }
       if (err instanceof Error && !(err instanceof TypeError)) throw err;
       throw new EngineUnavailableError('Ark broke off its answer before the end', { cause: err });
     }

@@ -7,28 +7,25 @@
  *   PUT  …/requests/{id}/cancel             → CANCELLATION_REQUESTED | ALREADY_COMPLETED | NOT_FOUND
  * `Authorization: Key …`. Moderation is a 422 whose detail has type content_policy_violation.
  */
-import { imagesAsked } from '../image-count.js';
+import { imagesAsked, MAX_IMAGES_IN_AND_OUT } from '../image-count.js';
 import type { EngineBuildDeps } from '../registry.js';
 import type { EditRequest, Engine, EngineContext, EngineResult } from '../types.js';
 import { byStatus, providerWords, refusedByPolicy, refusedInput } from '../upstream/failures.js';
-import { field, text, UpstreamClient, type CallContext, type ProviderAnswer } from '../upstream/http.js';
-import { followJob, type JobHandle, type JobProtocol, type JobState } from '../upstream/job.js';
-import { credential, readUpstreamSettings, type UpstreamSettings } from '../upstream/options.js';
+import { bearerClient, field, text, type CallContext, type ProviderAnswer, type UpstreamClient } from '../upstream/http.js';
+import { followJob, type JobProtocol, type JobState } from '../upstream/job.js';
+import { cancelAt, isUrlHandle, urlHandle, type UrlHandle } from '../upstream/links.js';
+import { readUpstreamSettings, type UpstreamSettings } from '../upstream/options.js';
 import { referenceDepsOf, referencesFor } from '../upstream/references.js';
 import { finishRun, scaleWarning } from '../upstream/result.js';
-import { sameOrigin, withQuery } from '../upstream/urls.js';
+import { withQuery } from '../upstream/urls.js';
 import { FAL_DEFAULTS } from './definition.js';
 
 const PROVIDER = 'fal';
 /** fal makes at most this many images in one set. */
 const MAX_SET = 6;
 
-interface FalHandle extends JobHandle {
-  provider: 'fal';
-  statusUrl: string;
-  resultUrl: string;
-  cancelUrl: string;
-}
+const LINKS = ['statusUrl', 'resultUrl', 'cancelUrl'] as const;
+type FalHandle = UrlHandle<'fal', (typeof LINKS)[number]>;
 
 export class FalEngine implements Engine {
   private readonly settings: UpstreamSettings;
@@ -36,13 +33,13 @@ export class FalEngine implements Engine {
 
   constructor(readonly name: string, options: Record<string, unknown>, private readonly deps: EngineBuildDeps) {
     this.settings = readUpstreamSettings(options, FAL_DEFAULTS);
-    const key = credential(deps.env, String(options.api_key_env ?? FAL_DEFAULTS.keyEnv));
-    this.client = new UpstreamClient({
-      provider: PROVIDER,
-      retry: this.settings.retry,
-      authorize: () => ({ authorization: `Key ${key}` }),
-      // fal says itself when a failure is worth another try.
-      retryable: (a) => (a.headers.get('x-fal-retryable') === 'false' ? false : undefined),
+    this.client = bearerClient(PROVIDER, this.settings.retry, { env: deps.env, options, defaultVar: FAL_DEFAULTS.keyEnv }, {
+      scheme: 'Key',
+      // fal says itself when a failure is worth another try (X-Fal-Retryable), a paid submit included.
+      retryable: (a) => {
+        const mark = a.headers.get('x-fal-retryable')?.trim().toLowerCase();
+        return mark === 'true' ? true : mark === 'false' ? false : undefined;
+      },
     });
   }
 
@@ -56,7 +53,7 @@ export class FalEngine implements Engine {
       image_urls: await referencesFor(request.id, request.images, 'url_or_data', PROVIDER, referenceDepsOf(this.settings.baseUrl, this.deps)),
       image_size: { width: request.width, height: request.height },
       num_images: 1,
-      max_images: request.forceSingle ? 1 : Math.min(MAX_SET, 15 - request.images.length),
+      max_images: request.forceSingle ? 1 : Math.min(MAX_SET, MAX_IMAGES_IN_AND_OUT - request.images.length),
       enable_safety_checker: true,
       sync_mode: false,
     }));
@@ -70,9 +67,7 @@ export class FalEngine implements Engine {
   }
 
   async cancel(state: unknown): Promise<void> {
-    const call: CallContext = { signal: AbortSignal.timeout(10_000), log: this.deps.log };
-    const protocol = new FalProtocol(this.settings, this.client, call, async () => ({}));
-    if (protocol.isHandle(state)) await protocol.cancel(state);
+    if (isUrlHandle(state, PROVIDER, LINKS)) await cancelAt(this.client, 'PUT', state.cancelUrl, state.id, this.deps.log);
   }
 }
 
@@ -96,14 +91,11 @@ class FalProtocol implements JobProtocol<FalHandle> {
     // fal returned, as long as it points at the configured host.
     const root = `${base}/${this.settings.model.split('/').slice(0, 2).join('/')}/requests/${encodeURIComponent(id)}`;
     return {
-      handle: {
-        provider: PROVIDER,
-        id,
-        submittedAt: Date.now(),
-        statusUrl: sameOrigin(field(answer.body, 'status_url'), base) ?? `${root}/status`,
-        resultUrl: sameOrigin(field(answer.body, 'response_url'), base) ?? root,
-        cancelUrl: sameOrigin(field(answer.body, 'cancel_url'), base) ?? `${root}/cancel`,
-      },
+      handle: urlHandle(PROVIDER, id, base, answer.body, {
+        statusUrl: [['status_url'], `${root}/status`],
+        resultUrl: [['response_url'], root],
+        cancelUrl: [['cancel_url'], `${root}/cancel`],
+      }),
     };
   }
 
@@ -130,17 +122,12 @@ class FalProtocol implements JobProtocol<FalHandle> {
     return { kind: 'succeeded', outputs: urls.map((url) => ({ url })) };
   }
 
-  async cancel(handle: FalHandle): Promise<void> {
-    const answer = await this.client.call(
-      { method: 'PUT', url: handle.cancelUrl, idempotent: true, what: 'the cancel' },
-      // Asked after the run's own signal aborted (its timeout): the cancel gets a deadline of its own.
-      { ...this.call, signal: AbortSignal.timeout(10_000) },
-    );
-    this.call.log.info({ provider: PROVIDER, job: handle.id, outcome: field(answer.body, 'status') ?? answer.status }, 'upstream job cancel asked');
+  cancel(handle: FalHandle): Promise<void> {
+    return cancelAt(this.client, 'PUT', handle.cancelUrl, handle.id, this.call.log);
   }
 
   isHandle(value: unknown): value is FalHandle {
-    return field(value, 'provider') === PROVIDER && typeof field(value, 'id') === 'string' && typeof field(value, 'statusUrl') === 'string';
+    return isUrlHandle(value, PROVIDER, LINKS);
   }
 
   /** fal's errors: `{detail: [{loc, msg, type}]}` (or a string detail), moderation as content_policy_violation. */

@@ -1,6 +1,6 @@
 /** `type: jimeng`: Volcengine's visual API for Jimeng 4.0 (req_key jimeng_t2i_v40), signed with an access key pair. */
 import type { EngineTypeDefinition } from '../registry.js';
-import { envOption, missingCredentials, upstreamOptions } from '../upstream/options.js';
+import { envOption, missingCredentials, UPSTREAM_TIMEOUT_MS, upstreamOptions } from '../upstream/options.js';
 
 export const JIMENG_DEFAULTS = {
   baseUrl: 'https://visual.volcengineapi.com',
@@ -16,6 +16,7 @@ const keyVars = (options: Record<string, unknown>) => ({
 
 export const jimeng: EngineTypeDefinition = {
   summary: "Volcengine's Jimeng 4.0 visual API, signed with the key pair from VOLC_ACCESSKEY and VOLC_SECRETKEY",
+  defaultTimeoutMs: UPSTREAM_TIMEOUT_MS,
   options: {
     ...upstreamOptions(JIMENG_DEFAULTS),
     access_key_env: envOption(JIMENG_DEFAULTS.accessKeyEnv, 'the access key id'),

@@ -9,16 +9,17 @@
 import { SIZES } from '../../models/dreamina-4-0-edit.js';
 import { parseDuration } from '../../units.js';
 import { EngineUnavailableError } from '../errors.js';
+import { MAX_IMAGES_IN_AND_OUT } from '../image-count.js';
 import type { EngineBuildDeps } from '../registry.js';
 import type { EditRequest, Engine, EngineContext, EngineResult } from '../types.js';
 import { UpstreamOutcomeError } from '../upstream/errors.js';
 import { byStatus, providerWords, refusedByPolicy, refusedInput } from '../upstream/failures.js';
-import { field, text, UpstreamClient, type CallContext, type ProviderAnswer } from '../upstream/http.js';
-import { followJob, type JobHandle, type JobProtocol, type JobState } from '../upstream/job.js';
-import { credential, readUpstreamSettings, type UpstreamSettings } from '../upstream/options.js';
+import { bearerClient, field, text, type CallContext, type ProviderAnswer, type UpstreamClient } from '../upstream/http.js';
+import { followJob, type JobProtocol, type JobState } from '../upstream/job.js';
+import { cancelAt, isUrlHandle, urlHandle, type UrlHandle } from '../upstream/links.js';
+import { readUpstreamSettings, type UpstreamSettings } from '../upstream/options.js';
 import { referenceDepsOf, referencesFor } from '../upstream/references.js';
 import { finishRun, scaleWarning } from '../upstream/result.js';
-import { sameOrigin } from '../upstream/urls.js';
 import { REPLICATE_DEFAULTS } from './definition.js';
 
 const PROVIDER = 'Replicate';
@@ -28,11 +29,8 @@ const MAX_SIDE = 4096;
 /** Failures whose words say the model's safety check refused the images. */
 const MODERATION = /nsfw|sensitive|flagged|safety|content policy|moderat/i;
 
-interface ReplicateHandle extends JobHandle {
-  provider: 'replicate';
-  getUrl: string;
-  cancelUrl: string;
-}
+const LINKS = ['getUrl', 'cancelUrl'] as const;
+type ReplicateHandle = UrlHandle<'replicate', (typeof LINKS)[number]>;
 
 export class ReplicateEngine implements Engine {
   private readonly settings: UpstreamSettings;
@@ -41,9 +39,8 @@ export class ReplicateEngine implements Engine {
 
   constructor(readonly name: string, options: Record<string, unknown>, private readonly deps: EngineBuildDeps) {
     this.settings = readUpstreamSettings(options, REPLICATE_DEFAULTS);
-    const token = credential(deps.env, String(options.api_key_env ?? REPLICATE_DEFAULTS.keyEnv));
     this.waitSeconds = Math.min(60, Math.max(1, Math.round((parseDuration((options.wait as string | number | undefined) ?? 5) ?? 5_000) / 1000)));
-    this.client = new UpstreamClient({ provider: PROVIDER, retry: this.settings.retry, authorize: () => ({ authorization: `Bearer ${token}` }) });
+    this.client = bearerClient(PROVIDER, this.settings.retry, { env: deps.env, options, defaultVar: REPLICATE_DEFAULTS.keyEnv });
   }
 
   async run(request: EditRequest, ctx: EngineContext): Promise<EngineResult> {
@@ -55,7 +52,7 @@ export class ReplicateEngine implements Engine {
       image_input: await referencesFor(request.id, request.images, 'url_or_data', PROVIDER, referenceDepsOf(this.settings.baseUrl, this.deps)),
       ...(fits ? { size: 'custom', width: request.width, height: request.height } : { size: '4K', aspect_ratio: aspectOf(request) }),
       sequential_image_generation: request.forceSingle ? 'disabled' : 'auto',
-      max_images: request.forceSingle ? 1 : 15 - request.images.length,
+      max_images: request.forceSingle ? 1 : MAX_IMAGES_IN_AND_OUT - request.images.length,
       // The model would rewrite the prompt otherwise, and edits drift from what was asked.
       enhance_prompt: false,
     }));
@@ -80,8 +77,7 @@ export class ReplicateEngine implements Engine {
   }
 
   async cancel(state: unknown): Promise<void> {
-    const protocol = new ReplicateProtocol(this.settings, this.client, { signal: AbortSignal.timeout(10_000), log: this.deps.log }, this.waitSeconds, async () => ({}));
-    if (protocol.isHandle(state)) await protocol.cancel(state);
+    if (isUrlHandle(state, TYPE, LINKS)) await cancelAt(this.client, 'POST', state.cancelUrl, state.id, this.deps.log);
   }
 }
 
@@ -115,13 +111,10 @@ class ReplicateProtocol implements JobProtocol<ReplicateHandle> {
     if (answer.status >= 300) throw this.failure(answer);
     const id = text(field(answer.body, 'id'));
     if (!id) throw new EngineUnavailableError('Replicate answered the submit without a prediction id');
-    const handle: ReplicateHandle = {
-      provider: TYPE,
-      id,
-      submittedAt: Date.now(),
-      getUrl: sameOrigin(field(answer.body, 'urls', 'get'), base) ?? `${base}/predictions/${encodeURIComponent(id)}`,
-      cancelUrl: sameOrigin(field(answer.body, 'urls', 'cancel'), base) ?? `${base}/predictions/${encodeURIComponent(id)}/cancel`,
-    };
+    const handle = urlHandle(TYPE, id, base, answer.body, {
+      getUrl: [['urls', 'get'], `${base}/predictions/${encodeURIComponent(id)}`],
+      cancelUrl: [['urls', 'cancel'], `${base}/predictions/${encodeURIComponent(id)}/cancel`],
+    });
     return { handle, state: this.stateOf(answer.body) };
   }
 
@@ -132,17 +125,12 @@ class ReplicateProtocol implements JobProtocol<ReplicateHandle> {
     return this.stateOf(answer.body);
   }
 
-  async cancel(handle: ReplicateHandle): Promise<void> {
-    const answer = await this.client.call(
-      { method: 'POST', url: handle.cancelUrl, idempotent: true, what: 'the cancel' },
-      // Asked after the run's own signal aborted (its timeout): the cancel gets a deadline of its own.
-      { ...this.call, signal: AbortSignal.timeout(10_000) },
-    );
-    this.call.log.info({ provider: PROVIDER, job: handle.id, outcome: field(answer.body, 'status') ?? answer.status }, 'upstream job cancel asked');
+  cancel(handle: ReplicateHandle): Promise<void> {
+    return cancelAt(this.client, 'POST', handle.cancelUrl, handle.id, this.call.log);
   }
 
   isHandle(value: unknown): value is ReplicateHandle {
-    return field(value, 'provider') === TYPE && typeof field(value, 'id') === 'string' && typeof field(value, 'getUrl') === 'string';
+    return isUrlHandle(value, TYPE, LINKS);
   }
 
   private stateOf(prediction: unknown): JobState {

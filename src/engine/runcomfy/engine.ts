@@ -13,23 +13,20 @@ import { EngineUnavailableError } from '../errors.js';
 import type { EngineBuildDeps } from '../registry.js';
 import type { EditRequest, Engine, EngineContext, EngineResult } from '../types.js';
 import { byStatus, providerWords, refusedByPolicy, refusedEngine, refusedInput } from '../upstream/failures.js';
-import { field, text, UpstreamClient, type CallContext, type ProviderAnswer } from '../upstream/http.js';
-import { followJob, type JobHandle, type JobProtocol, type JobState } from '../upstream/job.js';
-import { credential, readUpstreamSettings, type UpstreamSettings } from '../upstream/options.js';
+import { bearerClient, field, text, type CallContext, type ProviderAnswer, type UpstreamClient } from '../upstream/http.js';
+import { followJob, type JobProtocol, type JobState } from '../upstream/job.js';
+import { cancelAt, isUrlHandle, urlHandle, type UrlHandle } from '../upstream/links.js';
+import { readUpstreamSettings, type UpstreamSettings } from '../upstream/options.js';
 import { referenceDepsOf, referencesFor } from '../upstream/references.js';
 import { finishRun } from '../upstream/result.js';
-import { sameOrigin, withQuery } from '../upstream/urls.js';
+import { withQuery } from '../upstream/urls.js';
 import { RUNCOMFY_DEFAULTS } from './definition.js';
 
 const PROVIDER = 'The hosted Model API';
 const TYPE = 'runcomfy';
 
-interface RunComfyHandle extends JobHandle {
-  provider: 'runcomfy';
-  statusUrl: string;
-  resultUrl: string;
-  cancelUrl: string;
-}
+const LINKS = ['statusUrl', 'resultUrl', 'cancelUrl'] as const;
+type RunComfyHandle = UrlHandle<'runcomfy', (typeof LINKS)[number]>;
 
 export class RunComfyEngine implements Engine {
   private readonly settings: UpstreamSettings;
@@ -37,8 +34,7 @@ export class RunComfyEngine implements Engine {
 
   constructor(readonly name: string, options: Record<string, unknown>, private readonly deps: EngineBuildDeps) {
     this.settings = readUpstreamSettings(options, RUNCOMFY_DEFAULTS);
-    const token = credential(deps.env, String(options.api_key_env ?? RUNCOMFY_DEFAULTS.keyEnv));
-    this.client = new UpstreamClient({ provider: PROVIDER, retry: this.settings.retry, authorize: () => ({ authorization: `Bearer ${token}` }) });
+    this.client = bearerClient(PROVIDER, this.settings.retry, { env: deps.env, options, defaultVar: RUNCOMFY_DEFAULTS.keyEnv });
   }
 
   async run(request: EditRequest, ctx: EngineContext): Promise<EngineResult> {
@@ -60,8 +56,7 @@ export class RunComfyEngine implements Engine {
   }
 
   async cancel(state: unknown): Promise<void> {
-    const protocol = new RunComfyProtocol(this.settings, this.client, { signal: AbortSignal.timeout(10_000), log: this.deps.log }, async () => ({}));
-    if (protocol.isHandle(state)) await protocol.cancel(state);
+    if (isUrlHandle(state, TYPE, LINKS)) await cancelAt(this.client, 'POST', state.cancelUrl, state.id, this.deps.log);
   }
 }
 
@@ -83,14 +78,11 @@ class RunComfyProtocol implements JobProtocol<RunComfyHandle> {
     if (!id) throw new EngineUnavailableError(`${PROVIDER} answered the submit without a request_id`);
     const root = `${base}/v1/requests/${encodeURIComponent(id)}`;
     return {
-      handle: {
-        provider: TYPE,
-        id,
-        submittedAt: Date.now(),
-        statusUrl: sameOrigin(field(answer.body, 'status_url'), base) ?? `${root}/status`,
-        resultUrl: sameOrigin(field(answer.body, 'result_url'), base) ?? `${root}/result`,
-        cancelUrl: sameOrigin(field(answer.body, 'cancel_url'), base) ?? `${root}/cancel`,
-      },
+      handle: urlHandle(TYPE, id, base, answer.body, {
+        statusUrl: [['status_url'], `${root}/status`],
+        resultUrl: [['result_url'], `${root}/result`],
+        cancelUrl: [['cancel_url'], `${root}/cancel`],
+      }),
     };
   }
 
@@ -121,17 +113,12 @@ class RunComfyProtocol implements JobProtocol<RunComfyHandle> {
     return { kind: 'succeeded', outputs: urls.map((url) => ({ url })), usage: typeof cost === 'number' ? { cost_usd: cost } : undefined };
   }
 
-  async cancel(handle: RunComfyHandle): Promise<void> {
-    const answer = await this.client.call(
-      { method: 'POST', url: handle.cancelUrl, idempotent: true, what: 'the cancel' },
-      // Asked after the run's own signal aborted (its timeout): the cancel gets a deadline of its own.
-      { ...this.call, signal: AbortSignal.timeout(10_000) },
-    );
-    this.call.log.info({ provider: TYPE, job: handle.id, outcome: field(answer.body, 'status') ?? field(answer.body, 'outcome') ?? answer.status }, 'upstream job cancel asked');
+  cancel(handle: RunComfyHandle): Promise<void> {
+    return cancelAt(this.client, 'POST', handle.cancelUrl, handle.id, this.call.log);
   }
 
   isHandle(value: unknown): value is RunComfyHandle {
-    return field(value, 'provider') === TYPE && typeof field(value, 'id') === 'string' && typeof field(value, 'statusUrl') === 'string';
+    return isUrlHandle(value, TYPE, LINKS);
   }
 
   /** A finished job's `error: {code, message}`, as retouch and the hosted service word it. */

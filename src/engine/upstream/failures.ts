@@ -5,11 +5,17 @@
 import type { Logger } from 'pino';
 import { EngineRequestError, EngineUnavailableError } from '../errors.js';
 
-/** A provider's message, safe to show: links and request ids removed, one line, at most 300 characters. */
+/**
+ * A provider's message, safe to show: links, data URIs (a provider echoing an input would put its
+ * base64 in the client's error) and request ids removed, one line, at most 300 characters.
+ */
 export function providerWords(raw: unknown, fallback = 'no reason given'): string {
   if (typeof raw !== 'string' || raw.trim() === '') return fallback;
   const clean = raw
-    .replace(/https?:\/\/\S+/gi, '(a link)')
+    .replace(/\bdata:[^\s,]*,\S*/gi, '(data)')
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '(a link)')
+    // What is left of an echoed input cut off before its "data:" (long runs of base64).
+    .replace(/[A-Za-z0-9+/_-]{80,}={0,2}/g, '(data)')
     .replace(/\s*Request[ _]?id[:=]?\s*[\w-]+\.?/gi, '')
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')

@@ -3,13 +3,17 @@
  * place: a call the provider refused with "try later" (429, 5xx, or what the provider's own
  * `retryable` says) is tried again after a backoff or the wait it asked for, within the engine's
  * deadline; a call that failed before it reached the provider (refused connection, no address) is
- * tried again too. A paid submit that may have reached the provider (a reset, no answer in time) is
- * never repeated: the provider may have started it, and a second one would be paid twice.
+ * tried again too. A paid submit that may have reached the provider (a reset, no answer in time, a
+ * 5xx other than 503, such as a gateway's 502 or 504 while the service behind it took the job) is
+ * never repeated: the provider may have started it, and a second one would be paid twice. A paid
+ * submit is repeated only after a 429 or a 503 (the provider turned it away before any work) or
+ * when the provider marks the answer retryable itself.
  *
  * Nothing here logs a header or a body: credentials travel in headers, and bodies carry data URIs.
  */
 import type { Logger } from 'pino';
 import { EngineUnavailableError } from '../errors.js';
+import { credential } from './options.js';
 import { DEFAULT_RETRY, backoffMs, retryAfterMs, waitBeforeRetry, type RetryPolicy } from './retry.js';
 
 /** A provider's answer, its body read (at most MAX_ANSWER_BYTES) and parsed when it is JSON. */
@@ -29,7 +33,8 @@ export interface UpstreamCall {
   headers?: Record<string, string>;
   /**
    * False for a call that starts paid work (a submit): it is repeated only when it surely did not
-   * reach the provider, or the provider refused it outright (429, 5xx).
+   * reach the provider, or the provider turned it away before any work (429, 503, or its own
+   * retryable mark).
    */
   idempotent: boolean;
   /** What the call is, for messages and logs: "the submit", "the status check". */
@@ -54,8 +59,9 @@ export interface UpstreamClientOptions {
   /** Default wait for an answer's headers. */
   answerTimeoutMs?: number;
   /**
-   * Whether a non-2xx answer is worth another try: true or false decides, undefined leaves it to
-   * the default (429 and 5xx are).
+   * Whether a non-2xx answer is worth another try: true or false decides (true repeats even a paid
+   * submit, so only for a mark that says no work started), undefined leaves it to the default (429
+   * and 5xx are; for a paid submit, only 429 and 503).
    */
   retryable?(answer: ProviderAnswer): boolean | undefined;
   /** Tests count calls here; production uses the global fetch (undici). */
@@ -111,13 +117,7 @@ export class UpstreamClient {
         answer = await this.attempt(call, url, body, ctx.signal, stream);
       } catch (err) {
         if (!(err instanceof NoAnswer)) throw err;
-        if (err.sent && !call.idempotent) {
-          ctx.log.warn({ provider: this.provider, call: what, reason: err.words }, 'a paid call may have reached the provider without an answer; it is not repeated');
-          throw new EngineUnavailableError(
-            `${this.provider} did not answer ${what} (${err.words}); it was not sent again, since ${this.provider} may have started it`,
-            { cause: err },
-          );
-        }
+        if (err.sent && !call.idempotent) throw this.mayHaveStarted(`did not answer ${what} (${err.words})`, what, ctx, { cause: err });
         if (attempt >= this.retry.maxRetries) {
           throw new EngineUnavailableError(`${this.provider} could not be reached (${err.words})`, { cause: err });
         }
@@ -127,7 +127,10 @@ export class UpstreamClient {
         continue;
       }
       if (answer instanceof Response) return answer;
-      if (answer.status < 300 || !this.isRetryable(answer)) return answer;
+      if (answer.status < 300) return answer;
+      const verdict = this.verdictOn(answer, call.idempotent);
+      if (verdict === 'final') return answer;
+      if (verdict === 'maybe_started') throw this.mayHaveStarted(`answered ${what} with HTTP ${answer.status}`, what, ctx);
       const said = retryAfterMs(answer.headers, answer.text);
       const why = `${this.provider} answered ${what} with HTTP ${answer.status}${answer.status === 429 ? ' (too many requests)' : ''}`;
       if (attempt >= this.retry.maxRetries) {
@@ -139,8 +142,23 @@ export class UpstreamClient {
     }
   }
 
-  private isRetryable(answer: ProviderAnswer): boolean {
-    return this.options.retryable?.(answer) ?? (answer.status === 429 || answer.status >= 500);
+  /**
+   * What a non-2xx answer means for another try: `retry`, `final` (the engine reads the answer), or
+   * `maybe_started` (a paid call the provider may have begun although it failed: never repeated).
+   */
+  private verdictOn(answer: ProviderAnswer, idempotent: boolean): 'retry' | 'final' | 'maybe_started' {
+    const said = this.options.retryable?.(answer);
+    if (said !== undefined) return said ? 'retry' : 'final';
+    if (answer.status === 429) return 'retry';
+    if (answer.status < 500) return 'final';
+    // 503 is a refusal before any work (overloaded, in maintenance); a 500, or a gateway's 502 or
+    // 504, may come after the service behind it accepted the job.
+    return idempotent || answer.status === 503 ? 'retry' : 'maybe_started';
+  }
+
+  private mayHaveStarted(happened: string, what: string, ctx: CallContext, options?: { cause?: unknown }): EngineUnavailableError {
+    ctx.log.warn({ provider: this.provider, call: what, reason: happened }, 'a paid call may have reached the provider without a usable answer; it is not repeated');
+    return new EngineUnavailableError(`${this.provider} ${happened}; it was not sent again, since ${this.provider} may have started it`, options);
   }
 
   private async attempt(call: UpstreamCall, url: URL, body: string | undefined, signal: AbortSignal, stream: boolean): Promise<ProviderAnswer | Response> {
@@ -218,4 +236,19 @@ export function field(value: unknown, ...path: (string | number)[]): unknown {
 
 export function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
+/**
+ * The client of a provider that takes one key in the Authorization header (`Bearer`, or fal's
+ * `Key`), read at build time from the variable the engine's `api_key_env` names.
+ */
+export function bearerClient(
+  provider: string,
+  retry: RetryPolicy,
+  key: { env: NodeJS.ProcessEnv; options: Record<string, unknown>; defaultVar: string },
+  more: { scheme?: string; retryable?: UpstreamClientOptions['retryable'] } = {},
+): UpstreamClient {
+  const token = credential(key.env, String(key.options.api_key_env ?? key.defaultVar));
+  const authorization = `${more.scheme ?? 'Bearer'} ${token}`;
+  return new UpstreamClient({ provider, retry, authorize: () => ({ authorization }), ...(more.retryable && { retryable: more.retryable }) });
 }

@@ -9,6 +9,12 @@ import { Duration } from '../option-types.js';
 import type { OptionProblem } from '../registry.js';
 import type { RetryPolicy } from './retry.js';
 
+/**
+ * A provider engine's `timeout` when the file does not say: a job stuck in the provider's queue, or
+ * a stream that stalls, must not hold a slot forever. Seedream sets take a minute or two.
+ */
+export const UPSTREAM_TIMEOUT_MS = 10 * 60_000;
+
 /** An environment variable's name: a credential is never written in the file itself. */
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,127}$';
 

@@ -6,7 +6,7 @@
  */
 import { forbiddenRange } from '../../inputs/address.js';
 import { systemLookup, type DialHooks } from '../../inputs/dial.js';
-import { ImageInputError } from '../../inputs/errors.js';
+import { ImageInputError, type ImageInputReason } from '../../inputs/errors.js';
 import { download } from '../../inputs/fetch.js';
 import { defaultInputPolicy, MIB } from '../../inputs/policy.js';
 import { sniff } from '../../inputs/sniff.js';
@@ -39,6 +39,26 @@ const DOWNLOAD_TRIES = 3;
 /** Answers that mean the link is gone for good (expired signature, deleted object). */
 const EXPIRED = new Set([401, 403, 404, 410]);
 
+/**
+ * Why an output could not be downloaded, in fixed words: the fetcher's own `found` names hosts,
+ * addresses and redirect targets (the provider's CDN, its storage paths), which stay in the error's
+ * cause for the operator and never reach the client.
+ */
+const DOWNLOAD_FAILURE: Partial<Record<ImageInputReason, string>> = {
+  private_address: 'its link points at a private address, which retouch does not fetch',
+  unreachable: 'the host of its link could not be reached',
+  timeout: 'its download took too long',
+  too_many_redirects: 'its link redirected too many times',
+  too_large: `it is larger than ${OUTPUT_MAX_BYTES / MIB} MB`,
+  unsupported_encoding: 'it was sent in a content encoding retouch does not take',
+  corrupt: 'it arrived damaged',
+  bad_url: 'its link is not a valid URL',
+  url_too_long: 'its link is too long',
+  bad_scheme: 'its link is not an http(s) link',
+  credentials_in_url: 'its link carries credentials',
+  host_not_allowed: 'its link points at a host retouch does not fetch from',
+};
+
 export function outputPolicy(allowPrivateUrls: boolean): InputPolicy {
   return {
     ...defaultInputPolicy(),
@@ -67,7 +87,10 @@ export async function fetchOutput(url: string, index: number, provider: string, 
   }
 }
 
-/** Downloads (at most four at once) and conforms every output, in order. */
+/**
+ * Downloads (at most four at once) and conforms every output, in order. The first failure fails the
+ * request, so it also stops the other downloads at once rather than let them run to their timeouts.
+ */
 export async function deliverOutputs(
   outputs: readonly UpstreamOutput[],
   size: { width: number; height: number },
@@ -78,13 +101,21 @@ export async function deliverOutputs(
   onEach?: (done: number) => void,
 ): Promise<DeliveredOutput[]> {
   const delivered: DeliveredOutput[] = new Array<DeliveredOutput>(outputs.length);
+  const failed = new AbortController();
+  const lanes = AbortSignal.any([signal, failed.signal]);
   let next = 0;
   let done = 0;
   const lane = async () => {
-    while (next < outputs.length) {
-      const i = next++;
-      delivered[i] = await deliverOne(outputs[i]!, i, size, provider, deps, signal);
-      onEach?.(++done);
+    try {
+      while (next < outputs.length) {
+        lanes.throwIfAborted();
+        const i = next++;
+        delivered[i] = await deliverOne(outputs[i]!, i, size, provider, deps, lanes);
+        onEach?.(++done);
+      }
+    } catch (err) {
+      failed.abort(err);
+      throw err;
     }
   };
   await Promise.all(Array.from({ length: Math.min(4, outputs.length) }, lane));
@@ -140,6 +171,6 @@ function explain(err: unknown, provider: string, index: number): { error: unknow
     };
   }
   const passing = err.reason === 'unreachable' || err.reason === 'timeout' || (err.reason === 'http_status' && Number(status) >= 500);
-  const what = err.reason === 'private_address' ? 'its link points at a private address, which retouch does not fetch' : (err.found ?? err.reason);
+  const what = err.reason === 'http_status' && status ? `its link answered HTTP ${status}` : (DOWNLOAD_FAILURE[err.reason] ?? 'its link could not be fetched');
   return { final: !passing, error: new UpstreamOutcomeError('upstream_failed', `${provider} made output ${n}, but it could not be downloaded: ${what}.`, { cause: err }) };
 }

@@ -126,4 +126,18 @@ describe('ark engine', () => {
       ark.outputs.ttlMs = 3_600_000;
     }
   });
+
+  it('an answer that stalls after its headers falls back once its stream is idle (regression: it held the slot forever)', async () => {
+    server = await start({ stream_idle_timeout: '1s' });
+    ark.stall.afterEvents = 0;
+    try {
+      const result = await submitAndWait(server, QUICK, 30_000);
+      expect(result).toMatchObject({ status: 'completed', engine: 'builtin' });
+      expect(result.warnings[0]).toContain("Ark's answer stalled: it sent nothing for 1 s before the end");
+      // The paid call was made once and not repeated.
+      expect(ark.calls).toHaveLength(1);
+    } finally {
+      ark.stall.afterEvents = undefined;
+    }
+  });
 });

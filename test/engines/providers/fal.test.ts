@@ -6,7 +6,7 @@ import { createFalClient } from '@fal-ai/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../helpers/server.js';
 import { startFalFake } from '../../fakes/fal/server.js';
-import { downUrl, expectNoUpstreamLinks, outputSizes, QUICK, routedTo, submitAndWait, TWO_REFERENCES } from './helpers.js';
+import { downUrl, expectNoUpstreamLinks, outputSizes, QUICK, routedTo, submitAndWait, TWO_REFERENCES, until } from './helpers.js';
 
 describe('fal engine', () => {
   let fal: Awaited<ReturnType<typeof startFalFake>>;
@@ -98,6 +98,68 @@ describe('fal engine', () => {
       expect(fal.cancels).toContain(id);
     } finally {
       fal.gate.release();
+    }
+  });
+
+  it('a job left behind when a throttled status check falls back is cancelled at fal (regression: it kept running, and billing)', async () => {
+    server = await startServer({ configure: routedTo('fal', { base_url: fal.url, api_key_env: 'FAL_TEST_KEY' }, { timeoutMs: 5_000 }) });
+    // fal asks for a wait longer than the engine's timeout leaves: the engine gives up before it.
+    fal.statusFailures.push({ status: 429, body: { detail: 'Too many requests' }, headers: { 'retry-after': '30' } });
+    const result = await submitAndWait(server, QUICK);
+    expect(result).toMatchObject({ status: 'completed', engine: 'builtin' });
+    expect(result.warnings[0]).toContain('would pass its timeout');
+    const id = [...fal.jobs.values()].at(-1)!.id;
+    expect(fal.cancels).toContain(id);
+  });
+
+  it('a submit answered 503 is sent again; one answered 502 is not, since fal may have started it (regression: it was repeated and paid twice)', async () => {
+    server = await start();
+    fal.failures.push({ status: 503, body: { detail: 'Service Unavailable' } });
+    expect(await submitAndWait(server, TWO_REFERENCES)).toMatchObject({ status: 'completed', engine: 'provider' });
+    expect(fal.submits).toHaveLength(1);
+    expect(fal.failures).toHaveLength(0);
+
+    fal.failures.push({ status: 502, body: { detail: 'Bad Gateway' } });
+    const gateway = await submitAndWait(server, QUICK);
+    expect(gateway).toMatchObject({ status: 'completed', engine: 'builtin' });
+    expect(gateway.warnings[0]).toContain('fal answered the submit with HTTP 502; it was not sent again, since fal may have started it');
+    expect(fal.submits).toHaveLength(1);
+  });
+
+  it('an output that cannot be downloaded fails in fixed words, naming no host or path of the provider (regression: the redirect target leaked)', async () => {
+    server = await start();
+    fal.outputs.redirectForever = true;
+    try {
+      const result = await submitAndWait(server, TWO_REFERENCES);
+      expect(result.error).toEqual({ code: 'upstream_failed', message: 'fal made output 1, but it could not be downloaded: its link redirected too many times.' });
+      expectNoUpstreamLinks(result, fal.url);
+    } finally {
+      fal.outputs.redirectForever = false;
+    }
+  });
+
+  it('a refusal that echoes an input data URI shows no base64 to the client (regression: the provider\'s echo reached the error)', async () => {
+    server = await start();
+    const echoed = TWO_REFERENCES.image_urls[0]!;
+    fal.failures.push({ status: 422, body: { detail: [{ loc: ['body', 'image_urls', 0], msg: `Could not read the image ${echoed}`, type: 'file_download_error', input: echoed }] } });
+    const result = await submitAndWait(server, TWO_REFERENCES);
+    expect(result.error).toEqual({ code: 'invalid_input', message: 'fal refused the input: image_urls.0: Could not read the image (data).' });
+    // Nor the same base64 cut off before its "data:" prefix.
+    fal.failures.push({ status: 422, body: { detail: [{ loc: ['body', 'prompt'], msg: `unexpected ${echoed.slice(40, 400)}`, type: 'value_error' }] } });
+    const cut = await submitAndWait(server, TWO_REFERENCES);
+    expect(cut.error.message).toBe('fal refused the input: prompt: unexpected (data).');
+  });
+
+  it('the first output that fails stops the other downloads at once (regression: they ran on to their own timeouts)', async () => {
+    server = await start();
+    fal.outputs.script = ['expired', 'hang', 'hang'];
+    try {
+      const result = await submitAndWait(server, { ...TWO_REFERENCES, prompt: 'make 3 images of it' }, 20_000);
+      expect(result.error.code).toBe('output_expired');
+      // The two downloads the CDN held were closed by retouch, not left to their 30 s timeouts.
+      await until(async () => fal.outputs.hanging, (n) => n === 0, 5_000);
+    } finally {
+      fal.outputs.script = [];
     }
   });
 });

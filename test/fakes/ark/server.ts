@@ -23,6 +23,8 @@ export async function startArkFake(options: { key?: string } = {}) {
   const calls: ArkCall[] = [];
   const failures: CannedFailure[] = [];
   const gate = new Gate();
+  /** Set `afterEvents` to stop sending after that many image events, the connection left open (a stalled answer). */
+  const stall: { afterEvents: number | undefined } = { afterEvents: undefined };
   let n = 0;
   const error = (status: number, code: string, message: string, param?: string) => ({
     status,
@@ -58,7 +60,10 @@ export async function startArkFake(options: { key?: string } = {}) {
     const created = Math.floor(Date.now() / 1000);
     if (!input.stream) return send(res, 200, { model: input.model, created, data: items, usage });
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    // An event stream's headers go out at once, before the first event.
+    res.flushHeaders();
     for (const [i, item] of items.entries()) {
+      if (stall.afterEvents === i) return new Promise<void>((resolve) => res.on('close', resolve));
       const type = item.url ? 'image_generation.partial_succeeded' : 'image_generation.partial_failed';
       res.write(`event: ${type}\ndata: ${JSON.stringify({ type, model: input.model, created, image_index: i, ...item })}\n\n`);
       await new Promise((r) => setTimeout(r, 20));
@@ -94,6 +99,7 @@ export async function startArkFake(options: { key?: string } = {}) {
     calls,
     failures,
     gate,
+    stall,
     outputs,
     close: server.close,
   };

@@ -20,6 +20,8 @@ export async function startFalFake(options: { key?: string } = {}) {
   const key = options.key ?? 'fal-key-id:fal-key-secret';
   const jobs = new Map<string, Job>();
   const failures: CannedFailure[] = [];
+  /** Answers served to status checks before normal behaviour (a throttled poll). */
+  const statusFailures: CannedFailure[] = [];
   const submits: any[] = [];
   const statusPaths: string[] = [];
   const cancels: string[] = [];
@@ -33,7 +35,11 @@ export async function startFalFake(options: { key?: string } = {}) {
     const m = /^\/([\w.-]+)\/([\w.-]+)\/requests\/([\w-]+)(\/status|\/cancel)?$/.exec(url.pathname);
     if (m) {
       const job = jobs.get(m[3]!);
-      if (m[4] === '/status') statusPaths.push(url.pathname);
+      if (m[4] === '/status') {
+        statusPaths.push(url.pathname);
+        const canned = statusFailures.shift();
+        if (canned) return send(res, canned.status, canned.body, canned.headers);
+      }
       if (!job || `${m[1]}/${m[2]}` !== 'fal-ai/bytedance') return send(res, 404, { detail: 'Request not found' });
       if (m[4] === '/cancel' && req.method === 'PUT') {
         cancels.push(job.id);
@@ -116,5 +122,5 @@ export async function startFalFake(options: { key?: string } = {}) {
     return problems;
   }
 
-  return { url: server.url, key, jobs, submits, failures, statusPaths, cancels, gate, outputs, close: server.close };
+  return { url: server.url, key, jobs, submits, failures, statusFailures, statusPaths, cancels, gate, outputs, close: server.close };
 }
