@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PublicError } from '../../../errors.js';
 import { watchRequest } from '../../follow.js';
 import { principalOf } from '../../plugins/auth.js';
+import { cancelRequest } from '../../routes/requests.js';
 import { submitRequest } from '../../routes/submit.js';
 import { schemaValidator, toErrorDetails, webhookUrlProblem } from '../../validation.js';
 import { ownRequest, waitForSyncCall, type SurfaceContext } from '../shared/context.js';
@@ -137,7 +138,7 @@ export async function falSurface(app: FastifyInstance, options: { ctx: SurfaceCo
       case 'cancel': {
         const found = ownApp(call.app) ? await ownRequest(ctx, request, call.id) : undefined;
         if (!found) return reply.code(404).send({ status: 'NOT_FOUND' });
-        const outcome = await store.cancel(call.id, Date.now());
+        const outcome = await cancelRequest(ctx.deps, call.id);
         if (outcome.outcome === 'cancelled' || outcome.outcome === 'already_cancelled') return reply.code(202).send({ status: 'CANCELLATION_REQUESTED' });
         if (outcome.outcome === 'not_found') return reply.code(404).send({ status: 'NOT_FOUND' });
         if (outcome.record.status === 'in_progress') {
