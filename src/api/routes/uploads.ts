@@ -13,7 +13,7 @@ import { checkImage } from '../../inputs/check.js';
 import { ImageInputError } from '../../inputs/errors.js';
 import { MESSAGES } from '../../models/dreamina-4-0-edit.js';
 import type { InputPolicy } from '../../inputs/types.js';
-import type { FileStorage } from '../../storage/types.js';
+import type { FileStorage, OpenedFile } from '../../storage/types.js';
 import type { ApiDeps } from '../context.js';
 import { principalOf } from '../plugins/auth.js';
 
@@ -81,15 +81,25 @@ export async function saveUpload(
   };
 }
 
-/** The storage key of an account's upload, or undefined when there is none (or it was deleted). */
+/** The keys an account's upload may have: its extension is that of the format its bytes turned out to be. */
+function uploadKeys(accountId: string, fileId: string): string[] {
+  return ['png', 'jpg'].map((ext) => `uploads/${accountId}/${fileId}.${ext}`);
+}
+
+/**
+ * The storage key of an account's upload, or undefined when there is none (or it expired). Looks
+ * without reading (a stat, a HEAD); a storage that cannot answer throws rather than pass for empty.
+ */
 export async function findUpload(storage: FileStorage, accountId: string, fileId: string): Promise<string | undefined> {
-  for (const ext of ['png', 'jpg']) {
-    const key = `uploads/${accountId}/${fileId}.${ext}`;
-    const opened = await storage.open(key).catch(() => undefined);
-    if (opened) {
-      opened.stream.destroy();
-      return key;
-    }
+  for (const key of uploadKeys(accountId, fileId)) if (await storage.exists(key)) return key;
+  return undefined;
+}
+
+/** An account's upload opened for reading, for the routes that serve its bytes; undefined when there is none. */
+export async function openUpload(storage: FileStorage, accountId: string, fileId: string): Promise<{ key: string; file: OpenedFile } | undefined> {
+  for (const key of uploadKeys(accountId, fileId)) {
+    const file = await storage.open(key);
+    if (file) return { key, file };
   }
   return undefined;
 }

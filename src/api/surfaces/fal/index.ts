@@ -22,7 +22,7 @@ import { queueCall, targetCall, type FalCall } from './calls.js';
 import { falProblem, renderFalProblem } from './errors.js';
 import type { FalWebhookKey } from './key.js';
 import { FAL_APP, FAL_ENDPOINT, FalInput } from './schema.js';
-import { falStorageRoutes, initiateUpload, storageUrlOfFile } from './storage.js';
+import { FalFileUrlError, falStorageRoutes, initiateUpload, storageUrlOfFile } from './storage.js';
 import { FalInputError, translateFal } from './translate.js';
 
 export { FAL_PREFIX } from './bodies.js';
@@ -57,7 +57,8 @@ export async function falSurface(app: FastifyInstance, options: { ctx: SurfaceCo
         try {
           return (await storageUrlOfFile(ctx, url)) ?? url;
         } catch (err) {
-          throw new FalInputError(['image_urls', i], `image_urls[${i}]: ${(err as Error).message}`, 'file_download_error');
+          if (!(err instanceof FalFileUrlError)) throw err;
+          throw new FalInputError(['image_urls', i], `image_urls[${i}]: ${err.message}`, 'file_download_error');
         }
       }),
     );

@@ -12,7 +12,7 @@ import { Type } from 'typebox';
 import { PublicError } from '../../../errors.js';
 import { MESSAGES } from '../../../models/dreamina-4-0-edit.js';
 import { principalOf } from '../../plugins/auth.js';
-import { findUpload, saveUpload, UploadError } from '../../routes/uploads.js';
+import { openUpload, saveUpload, UploadError } from '../../routes/uploads.js';
 import type { SurfaceContext } from '../shared/context.js';
 import { REPLICATE_PREFIX } from './prediction.js';
 
@@ -99,10 +99,11 @@ export async function replicateFileRoutes(app: FastifyInstance, ctx: SurfaceCont
   app.get(`${REPLICATE_FILES_PATH}/:id`, {
     schema: { hide: true, params: Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }) },
     handler: async (request: FastifyRequest<{ Params: { id: string } }>) => {
-      const key = await findUpload(storage, principalOf(request).accountId, request.params.id);
-      if (!key) throw new PublicError(404, 404003, 'This file does not exist (uploads expire after --upload-ttl).');
-      const data = await storage.read(key);
-      return fileObject(request.params.id, data, key.endsWith('.png') ? 'image/png' : 'image/jpeg');
+      const found = await openUpload(storage, principalOf(request).accountId, request.params.id);
+      if (!found) throw new PublicError(404, 404003, 'This file does not exist (uploads expire after --upload-ttl).');
+      // Read whole: the file object carries its checksums.
+      const data = Buffer.concat(await found.file.stream.toArray());
+      return fileObject(request.params.id, data, found.file.contentType);
     },
   });
 }
