@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import multipart from '@fastify/multipart';
+import multipart, { type MultipartFile } from '@fastify/multipart';
 import { Type } from 'typebox';
 import { PublicError } from '../../errors.js';
 import { checkImage } from '../../inputs/check.js';
@@ -140,13 +140,20 @@ export async function uploadRoutes(app: FastifyInstance, deps: ApiDeps & { uploa
   });
 }
 
+/**
+ * Reads a multipart file part to its end, throwing the bytes away: a part left unread keeps the
+ * request (and a graceful shutdown) waiting.
+ */
+export async function drainPart(part: MultipartFile): Promise<void> {
+  part.file.resume();
+  await new Promise((resolve) => part.file.once('close', resolve).once('end', resolve));
+}
+
 async function multipartFile(request: FastifyRequest, maxBytes: number): Promise<Buffer | undefined> {
   const part = await request.file();
   if (!part) return undefined;
   if (part.fieldname !== 'file') {
-    // Drain it first: an unread part keeps the request (and a graceful shutdown) waiting.
-    part.file.resume();
-    await new Promise((resolve) => part.file.once('close', resolve).once('end', resolve));
+    await drainPart(part);
     throw new UploadError(`The multipart field must be named "file" (found "${part.fieldname.slice(0, 40)}").`);
   }
   const tooLarge = () => new UploadError(MESSAGES.fileSize, `more than ${maxBytes} bytes`);

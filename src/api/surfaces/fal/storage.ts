@@ -5,12 +5,12 @@
  * upload of the account, checked like any image; `file_url` serves it to whoever holds the link, as
  * fal's CDN does, and a submit reads it from storage directly.
  */
-import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { PublicError } from '../../../errors.js';
 import { findUpload, openUpload, saveUpload } from '../../routes/uploads.js';
 import type { SurfaceContext } from '../shared/context.js';
+import { newFileId } from '../shared/file-ids.js';
 import { FAL_PREFIX } from './bodies.js';
 
 /** How long the client has to PUT the bytes after initiating. */
@@ -27,7 +27,7 @@ type Signed = FastifyRequest<{ Params: { account: string; file: string }; Querys
 
 export function initiateUpload(ctx: SurfaceContext, accountId: string) {
   const now = Date.now();
-  const fileId = `${now.toString(36)}_${crypto.randomBytes(12).toString('base64url')}`;
+  const fileId = newFileId(now);
   const base = ctx.config.publicUrl + FAL_PREFIX;
   return {
     upload_url: `${base}/upload/${accountId}/${fileId}?${ctx.links.query(uploadGrant(accountId, fileId), now + UPLOAD_LINK_MS)}`,
