@@ -59,7 +59,7 @@ describe("the surfaces' event streams on PostgreSQL", () => {
     const prediction = await replicate.predictions.create({ model: 'bytedance/seedream-4', input: { prompt: 'p', image_input: [dataUri('horse.png')] } });
     // The stream is open (its headers sent) before it has any event to send, not at the first keep-alive.
     const opened = fetch(prediction.urls.stream!, { headers: { accept: 'text/event-stream' } });
-    const streamed = await Promise.race([opened, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no headers within 5 s')), 5_000))]);
+    const streamed = await Promise.race([opened, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no headers within 10 s')), 10_000))]);
     expect(streamed.status).toBe(200);
     const rep = dataLines(streamed);
 
