@@ -89,7 +89,8 @@ export const POLL_INTERVAL_MS = MAX_DELAY_MS;
 /**
  * The request each time its status, queue position or progress changes, ending with its final
  * state (or when it disappears, or `signal` fires). For the other APIs' event streams, which send
- * whole states rather than the native stream's numbered status events.
+ * whole states rather than the native stream's numbered status events. Like `waitForFinal`, it
+ * reads again as soon as the store announces a change, and otherwise only as the backstop poll.
  */
 export async function* watchRequest(
   store: RequestStore,
@@ -98,20 +99,26 @@ export async function* watchRequest(
   /** Called after each look that found nothing new (a stream sends its keep-alive there). */
   onIdle?: () => void,
 ): AsyncGenerator<RequestRecord> {
+  // Subscribed before the first read: a change announced in between is not missed.
+  const changes = new ChangeWaiter(store, id);
   let last = '';
   let delay = FIRST_DELAY_MS;
-  while (!signal.aborted) {
-    const record = await store.get(id);
-    if (!record) return;
-    const stamp = `${record.status}:${record.queuePosition ?? ''}:${record.status === 'in_progress' ? record.progress.toFixed(2) : ''}`;
-    if (stamp !== last) {
-      last = stamp;
-      yield record;
-    } else {
-      onIdle?.();
+  try {
+    while (!signal.aborted) {
+      const record = await store.get(id);
+      if (!record) return;
+      const stamp = `${record.status}:${record.queuePosition ?? ''}:${record.status === 'in_progress' ? record.progress.toFixed(2) : ''}`;
+      if (stamp !== last) {
+        last = stamp;
+        yield record;
+      } else {
+        onIdle?.();
+      }
+      if (FINAL_STATUSES.has(record.status)) return;
+      await changes.wait(changes.announced ? ANNOUNCED_POLL_MS : delay, signal);
+      delay = Math.min(MAX_DELAY_MS, delay * 2);
     }
-    if (FINAL_STATUSES.has(record.status)) return;
-    await sleep(delay, signal);
-    delay = Math.min(MAX_DELAY_MS, delay * 2);
+  } finally {
+    changes.close();
   }
 }

@@ -17,6 +17,11 @@ export interface FileStorage {
   read(key: string): Promise<Buffer>;
   /** undefined when the file does not exist. */
   open(key: string): Promise<OpenedFile | undefined>;
+  /**
+   * Whether the file is there, without reading it (a stat, a HEAD); false for a key of the wrong
+   * shape. Throws when the storage cannot tell (a bucket outage is not a missing file).
+   */
+  exists(key: string): Promise<boolean>;
   /** Removes every file under `prefix/` (a request's outputs, an account's uploads). */
   deletePrefix(prefix: string): Promise<void>;
   /** Removes the files of `kind` written before `cutoff` (ms since epoch); returns how many. */

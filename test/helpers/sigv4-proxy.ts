@@ -39,6 +39,10 @@ export interface SigningProxy {
   /** Requests whose signature matched, and those refused. */
   checked: number;
   refused: number;
+  /** What the checked requests were, in order: `HEAD /bucket/key`. */
+  seen: string[];
+  /** While true, every request is answered 503, as a bucket in an outage answers. */
+  down: boolean;
   close(): Promise<void>;
 }
 
@@ -96,7 +100,7 @@ async function expectedSignature(req: http.IncomingMessage, credentials: { acces
 
 export async function startSigningProxy(target: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<SigningProxy> {
   const to = new URL(target);
-  const proxy: SigningProxy = { url: '', checked: 0, refused: 0, close: async () => undefined };
+  const proxy: SigningProxy = { url: '', checked: 0, refused: 0, seen: [], down: false, close: async () => undefined };
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -114,6 +118,12 @@ export async function startSigningProxy(target: string, credentials: { accessKey
       return;
     }
     proxy.checked++;
+    proxy.seen.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
+    if (proxy.down) {
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>down, as the test asked</Message></Error>');
+      return;
+    }
     const upstream = http.request(
       { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } },
       (up) => {

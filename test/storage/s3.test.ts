@@ -96,6 +96,24 @@ describe('S3 storage', () => {
     expect(await s.directUrl('outputs/nope/0.jpg', '0.jpg')).toBeUndefined();
   });
 
+  it('tells whether a file exists with a HEAD, reading nothing, and throws when the bucket cannot answer', async () => {
+    const s = storage('exists');
+    await s.put('uploads/acct_e/file1.png', photo('horse.png'));
+    const from = proxy.seen.length;
+    expect(await s.exists('uploads/acct_e/file1.png')).toBe(true);
+    expect(await s.exists('uploads/acct_e/file1.jpg')).toBe(false);
+    expect(await s.exists('uploads/acct_e/../x.png')).toBe(false);
+    expect(proxy.seen.slice(from)).toEqual([`HEAD /${bucket.bucket}/exists/uploads/acct_e/file1.png`, `HEAD /${bucket.bucket}/exists/uploads/acct_e/file1.jpg`]);
+    // A refusal or an outage is no answer: never "there is no such file".
+    await expect(storage('exists', 'not-the-secret').exists('uploads/acct_e/file1.png')).rejects.toBeDefined();
+    proxy.down = true;
+    try {
+      await expect(s.exists('uploads/acct_e/file1.png')).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+    } finally {
+      proxy.down = false;
+    }
+  });
+
   it('a wrong secret is refused by the server (the proxy checks what s3rver would not)', async () => {
     const s = storage('wrong', 'not-the-secret');
     await expect(s.put('outputs/req5/0.jpg', Buffer.from('x'))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });

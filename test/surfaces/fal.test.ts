@@ -158,6 +158,19 @@ describe('the fal client with proxyUrl', () => {
       expect((await proxy(target)).status).toBe(400);
     }
   });
+
+  it('regression: a target URL whose path is malformed percent-encoding (%zz) is a 400 in fal\'s shape, not a 500', async () => {
+    const errorsBefore = server.logs.filter((l) => JSON.parse(l).level >= 50).length;
+    for (const target of [`https://queue.fal.run/${ENDPOINT}/requests/%zz/status`, 'https://fal.run/fal-ai/%E0%A4%A', 'https://rest.fal.ai/storage/upload/%zz']) {
+      const res = await fetch(`${server.url}/fal/proxy`, { method: 'GET', headers: { authorization: `Key ${server.key}`, 'x-fal-target-url': target } });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ detail: 'Invalid request: the path of the x-fal-target-url header is not valid percent-encoding.' });
+    }
+    // Nothing logged as an error, and the server goes on serving.
+    expect(server.logs.filter((l) => JSON.parse(l).level >= 50)).toHaveLength(errorsBefore);
+    const status = await fetch(`${server.url}/fal/proxy`, { headers: { authorization: `Key ${server.key}`, 'x-fal-target-url': `https://queue.fal.run/${ENDPOINT}/requests/unknown/status` } });
+    expect(status.status).toBe(404);
+  });
 });
 
 describe('the fal queue on a busy server', () => {

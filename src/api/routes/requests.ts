@@ -1,6 +1,6 @@
 /** Status, result and cancel of one request, for its owner only. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RequestRecord } from '../../requests/types.js';
+import type { CancelOutcome, RequestRecord } from '../../requests/types.js';
 import type { ApiDeps } from '../context.js';
 import { ForbiddenRequestError, NotCancellableError, RequestNotFoundError } from '../errors.js';
 import { principalOf } from '../plugins/auth.js';
@@ -13,6 +13,21 @@ function assertOwner(request: FastifyRequest, record: RequestRecord | undefined,
   if (!record) throw new RequestNotFoundError(id);
   if (record.accountId !== principalOf(request).accountId) throw new ForbiddenRequestError();
   return record;
+}
+
+/**
+ * Cancels a request, wherever the cancel comes from (this route, a surface's cancel, a synchronous
+ * call whose caller left): the store's atomic cancel, then what a cancel sets off: the upstream job
+ * or ComfyUI prompt an earlier attempt checkpointed is stopped, and the request is counted as
+ * finished. Ownership is the caller's to check first.
+ */
+export async function cancelRequest(deps: Pick<ApiDeps, 'store' | 'onCancelledUpstream' | 'metrics'>, id: string): Promise<CancelOutcome> {
+  const outcome = await deps.store.cancel(id, Date.now());
+  if (outcome.outcome === 'cancelled') {
+    if (outcome.engineState) deps.onCancelledUpstream?.(id, outcome.engineState);
+    deps.metrics?.finished.inc({ model: outcome.record.modelId, status: 'cancelled', engine: '' });
+  }
+  return outcome;
 }
 
 export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -51,11 +66,9 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const id = request.params.request_id;
       // Check ownership before acting, so that nobody can cancel another account's request.
       await load(request);
-      const result = await store.cancel(id, Date.now());
-      if (result.outcome === 'cancelled' && result.engineState) deps.onCancelledUpstream?.(id, result.engineState);
+      const result = await cancelRequest(deps, id);
       switch (result.outcome) {
         case 'cancelled':
-          deps.metrics?.finished.inc({ model: result.record.modelId, status: 'cancelled', engine: '' });
           return { request_id: id, status: 'cancelled' as const };
         case 'already_cancelled':
           return { request_id: id, status: 'cancelled' as const };

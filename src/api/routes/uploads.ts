@@ -6,14 +6,14 @@
  */
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import multipart from '@fastify/multipart';
+import multipart, { type MultipartFile } from '@fastify/multipart';
 import { Type } from 'typebox';
 import { PublicError } from '../../errors.js';
 import { checkImage } from '../../inputs/check.js';
 import { ImageInputError } from '../../inputs/errors.js';
 import { MESSAGES } from '../../models/dreamina-4-0-edit.js';
 import type { InputPolicy } from '../../inputs/types.js';
-import type { FileStorage } from '../../storage/types.js';
+import type { FileStorage, OpenedFile } from '../../storage/types.js';
 import type { ApiDeps } from '../context.js';
 import { principalOf } from '../plugins/auth.js';
 
@@ -81,15 +81,25 @@ export async function saveUpload(
   };
 }
 
-/** The storage key of an account's upload, or undefined when there is none (or it was deleted). */
+/** The keys an account's upload may have: its extension is that of the format its bytes turned out to be. */
+function uploadKeys(accountId: string, fileId: string): string[] {
+  return ['png', 'jpg'].map((ext) => `uploads/${accountId}/${fileId}.${ext}`);
+}
+
+/**
+ * The storage key of an account's upload, or undefined when there is none (or it expired). Looks
+ * without reading (a stat, a HEAD); a storage that cannot answer throws rather than pass for empty.
+ */
 export async function findUpload(storage: FileStorage, accountId: string, fileId: string): Promise<string | undefined> {
-  for (const ext of ['png', 'jpg']) {
-    const key = `uploads/${accountId}/${fileId}.${ext}`;
-    const opened = await storage.open(key).catch(() => undefined);
-    if (opened) {
-      opened.stream.destroy();
-      return key;
-    }
+  for (const key of uploadKeys(accountId, fileId)) if (await storage.exists(key)) return key;
+  return undefined;
+}
+
+/** An account's upload opened for reading, for the routes that serve its bytes; undefined when there is none. */
+export async function openUpload(storage: FileStorage, accountId: string, fileId: string): Promise<{ key: string; file: OpenedFile } | undefined> {
+  for (const key of uploadKeys(accountId, fileId)) {
+    const file = await storage.open(key);
+    if (file) return { key, file };
   }
   return undefined;
 }
@@ -130,13 +140,20 @@ export async function uploadRoutes(app: FastifyInstance, deps: ApiDeps & { uploa
   });
 }
 
+/**
+ * Reads a multipart file part to its end, throwing the bytes away: a part left unread keeps the
+ * request (and a graceful shutdown) waiting.
+ */
+export async function drainPart(part: MultipartFile): Promise<void> {
+  part.file.resume();
+  await new Promise((resolve) => part.file.once('close', resolve).once('end', resolve));
+}
+
 async function multipartFile(request: FastifyRequest, maxBytes: number): Promise<Buffer | undefined> {
   const part = await request.file();
   if (!part) return undefined;
   if (part.fieldname !== 'file') {
-    // Drain it first: an unread part keeps the request (and a graceful shutdown) waiting.
-    part.file.resume();
-    await new Promise((resolve) => part.file.once('close', resolve).once('end', resolve));
+    await drainPart(part);
     throw new UploadError(`The multipart field must be named "file" (found "${part.fieldname.slice(0, 40)}").`);
   }
   const tooLarge = () => new UploadError(MESSAGES.fileSize, `more than ${maxBytes} bytes`);

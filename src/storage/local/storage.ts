@@ -53,6 +53,16 @@ export class LocalStorage extends SignedUrlStorage implements FileStorage {
     return { stream: handle.createReadStream(), size, contentType: contentTypeOf(key) };
   }
 
+  async exists(key: string): Promise<boolean> {
+    if (!isValidKey(key)) return false;
+    try {
+      return (await fsp.stat(this.pathOf(key))).isFile();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     if (!/^(outputs|uploads)\/[A-Za-z0-9_-]{1,64}$/.test(prefix)) throw new Error(`Invalid storage prefix: ${prefix}`);
     await fsp.rm(path.join(this.root, prefix), { recursive: true, force: true });

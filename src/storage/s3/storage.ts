@@ -73,14 +73,20 @@ export class S3Storage extends SignedUrlStorage implements FileStorage {
     }
   }
 
-  async directUrl(key: string, filename: string): Promise<string | undefined> {
-    const Key = this.objectKey(key);
+  async exists(key: string): Promise<boolean> {
+    if (!isValidKey(key)) return false;
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      return true;
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      if (isNotFound(err)) return false;
       throw err;
     }
+  }
+
+  async directUrl(key: string, filename: string): Promise<string | undefined> {
+    if (!(await this.exists(key))) return undefined;
+    const Key = this.objectKey(key);
     const command = new GetObjectCommand({ Bucket: this.bucket, Key, ResponseContentDisposition: `inline; filename="${filename}"` });
     return getSignedUrl(this.client, command, { expiresIn: PRESIGNED_SECONDS });
   }

@@ -4,12 +4,29 @@
  * when the client is given a `proxyUrl` and names the real URL in `x-fal-target-url`. Both ways end
  * here, so a call behaves the same however it arrives.
  */
+import { PublicError } from '../../../errors.js';
+
 export type FalCall =
   | { kind: 'submit'; endpoint: string; query: URLSearchParams }
   | { kind: 'run'; endpoint: string; query: URLSearchParams }
   | { kind: 'status' | 'stream'; app: string; id: string; query: URLSearchParams }
   | { kind: 'result' | 'cancel'; app: string; id: string }
   | { kind: 'initiate' };
+
+/** A target URL whose path is not valid percent-encoding (`%zz`): the caller's mistake, never a 500. */
+export class MalformedTargetError extends PublicError {
+  constructor() {
+    super(400, 400002, 'Invalid request: the path of the x-fal-target-url header is not valid percent-encoding.');
+  }
+}
+
+function decodedPath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    throw new MalformedTargetError();
+  }
+}
 
 const REQUEST_PATH = /^(.+?)\/requests\/([^/]+)(\/status(\/stream)?|\/cancel)?$/;
 
@@ -25,7 +42,7 @@ export function queueCall(method: string, path: string, query: URLSearchParams):
   return { kind: stream ? 'stream' : 'status', app, id, query };
 }
 
-/** The call an `x-fal-target-url` names, if it is one retouch serves. */
+/** The call an `x-fal-target-url` names, if it is one retouch serves; throws MalformedTargetError. */
 export function targetCall(method: string, target: string): FalCall | undefined {
   let url: URL;
   try {
@@ -34,7 +51,7 @@ export function targetCall(method: string, target: string): FalCall | undefined 
     return undefined;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-  const path = decodeURIComponent(url.pathname);
+  const path = decodedPath(url.pathname);
   if (url.host === 'queue.fal.run') return queueCall(method, path, url.searchParams);
   if (url.host === 'fal.run') {
     const endpoint = path.replace(/^\/+|\/+$/g, '');

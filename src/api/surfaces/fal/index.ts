@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PublicError } from '../../../errors.js';
 import { watchRequest } from '../../follow.js';
 import { principalOf } from '../../plugins/auth.js';
+import { cancelRequest } from '../../routes/requests.js';
 import { submitRequest } from '../../routes/submit.js';
 import { schemaValidator, toErrorDetails, webhookUrlProblem } from '../../validation.js';
 import { ownRequest, waitForSyncCall, type SurfaceContext } from '../shared/context.js';
@@ -21,7 +22,7 @@ import { queueCall, targetCall, type FalCall } from './calls.js';
 import { falProblem, renderFalProblem } from './errors.js';
 import type { FalWebhookKey } from './key.js';
 import { FAL_APP, FAL_ENDPOINT, FalInput } from './schema.js';
-import { falStorageRoutes, initiateUpload, storageUrlOfFile } from './storage.js';
+import { FalFileUrlError, falStorageRoutes, initiateUpload, storageUrlOfFile } from './storage.js';
 import { FalInputError, translateFal } from './translate.js';
 
 export { FAL_PREFIX } from './bodies.js';
@@ -56,7 +57,8 @@ export async function falSurface(app: FastifyInstance, options: { ctx: SurfaceCo
         try {
           return (await storageUrlOfFile(ctx, url)) ?? url;
         } catch (err) {
-          throw new FalInputError(['image_urls', i], `image_urls[${i}]: ${(err as Error).message}`, 'file_download_error');
+          if (!(err instanceof FalFileUrlError)) throw err;
+          throw new FalInputError(['image_urls', i], `image_urls[${i}]: ${err.message}`, 'file_download_error');
         }
       }),
     );
@@ -137,7 +139,7 @@ export async function falSurface(app: FastifyInstance, options: { ctx: SurfaceCo
       case 'cancel': {
         const found = ownApp(call.app) ? await ownRequest(ctx, request, call.id) : undefined;
         if (!found) return reply.code(404).send({ status: 'NOT_FOUND' });
-        const outcome = await store.cancel(call.id, Date.now());
+        const outcome = await cancelRequest(ctx.deps, call.id);
         if (outcome.outcome === 'cancelled' || outcome.outcome === 'already_cancelled') return reply.code(202).send({ status: 'CANCELLATION_REQUESTED' });
         if (outcome.outcome === 'not_found') return reply.code(404).send({ status: 'NOT_FOUND' });
         if (outcome.record.status === 'in_progress') {

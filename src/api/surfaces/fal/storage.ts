@@ -5,12 +5,12 @@
  * upload of the account, checked like any image; `file_url` serves it to whoever holds the link, as
  * fal's CDN does, and a submit reads it from storage directly.
  */
-import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { PublicError } from '../../../errors.js';
-import { findUpload, saveUpload } from '../../routes/uploads.js';
+import { findUpload, openUpload, saveUpload } from '../../routes/uploads.js';
 import type { SurfaceContext } from '../shared/context.js';
+import { newFileId } from '../shared/file-ids.js';
 import { FAL_PREFIX } from './bodies.js';
 
 /** How long the client has to PUT the bytes after initiating. */
@@ -27,7 +27,7 @@ type Signed = FastifyRequest<{ Params: { account: string; file: string }; Querys
 
 export function initiateUpload(ctx: SurfaceContext, accountId: string) {
   const now = Date.now();
-  const fileId = `${now.toString(36)}_${crypto.randomBytes(12).toString('base64url')}`;
+  const fileId = newFileId(now);
   const base = ctx.config.publicUrl + FAL_PREFIX;
   return {
     upload_url: `${base}/upload/${accountId}/${fileId}?${ctx.links.query(uploadGrant(accountId, fileId), now + UPLOAD_LINK_MS)}`,
@@ -35,9 +35,13 @@ export function initiateUpload(ctx: SurfaceContext, accountId: string) {
   };
 }
 
+/** A fal `file_url` the caller cannot use: its signature is wrong or expired, or its upload is gone. */
+export class FalFileUrlError extends Error {}
+
 /**
  * The storage URL the worker reads a fal `file_url` from; undefined when `url` is not one; throws
- * when it is one whose signature is wrong or expired, or whose upload is gone.
+ * FalFileUrlError when it is one that cannot be used, and the storage's own error when the storage
+ * cannot tell.
  */
 export async function storageUrlOfFile(ctx: SurfaceContext, url: string): Promise<string | undefined> {
   const prefix = `${ctx.config.publicUrl}${FAL_PREFIX}/files/`;
@@ -45,9 +49,9 @@ export async function storageUrlOfFile(ctx: SurfaceContext, url: string): Promis
   const parsed = new URL(url);
   const [account = '', fileId = ''] = url.slice(prefix.length).split(/[?#]/)[0]!.split('/');
   const query = { expires: parsed.searchParams.get('expires') ?? undefined, signature: parsed.searchParams.get('signature') ?? undefined };
-  if (!ctx.links.valid(fileGrant(account, fileId), query)) throw new Error('This file URL is invalid or has expired.');
+  if (!ctx.links.valid(fileGrant(account, fileId), query)) throw new FalFileUrlError('This file URL is invalid or has expired.');
   const key = await findUpload(ctx.storage, account, fileId);
-  if (!key) throw new Error('This file no longer exists (uploads expire after --upload-ttl).');
+  if (!key) throw new FalFileUrlError('This file no longer exists (uploads expire after --upload-ttl).');
   return ctx.storage.signedUrl(key, Date.now() + ctx.deps.config.uploadTtl);
 }
 
@@ -79,8 +83,7 @@ export async function falStorageRoutes(app: FastifyInstance, ctx: SurfaceContext
     handler: async (request: Signed, reply) => {
       const { account, file } = request.params;
       if (!ctx.links.valid(fileGrant(account, file), request.query)) throw new PublicError(403, 403002, 'This file URL is invalid or has expired.');
-      const key = await findUpload(storage, account, file);
-      const opened = key && (await storage.open(key));
+      const opened = (await openUpload(storage, account, file))?.file;
       if (!opened) throw new PublicError(404, 404003, 'This file no longer exists.');
       return reply
         .header('content-type', opened.contentType)

@@ -7,7 +7,7 @@
  * What the model cannot do (a mask, a transparent background, several generations, streaming) is
  * refused in OpenAI's error envelope. Keys: `Authorization: Bearer <key>`.
  */
-import multipart, { type MultipartFile } from '@fastify/multipart';
+import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { PublicError } from '../../../errors.js';
@@ -15,7 +15,7 @@ import { MESSAGES } from '../../../models/dreamina-4-0-edit.js';
 import type { RequestRecord } from '../../../requests/types.js';
 import { principalOf } from '../../plugins/auth.js';
 import { submitRequest } from '../../routes/submit.js';
-import { saveUpload, UploadError } from '../../routes/uploads.js';
+import { drainPart, saveUpload, UploadError } from '../../routes/uploads.js';
 import { waitForSyncCall, type SurfaceContext } from '../shared/context.js';
 import { outputsOf, type SurfaceOutput } from '../shared/outputs.js';
 import { storedInput, type SurfacePart } from '../shared/record.js';
@@ -73,10 +73,6 @@ function compressionOf(f: Map<string, string>): number | undefined {
 async function readForm(request: FastifyRequest, maxBytes: number): Promise<Form> {
   const form: Form = { fields: new Map(), images: [], mask: false, others: [] };
   let failure: Error | undefined;
-  const drain = async (part: MultipartFile) => {
-    part.file.resume();
-    await new Promise((resolve) => part.file.once('close', resolve).once('end', resolve));
-  };
   // Every part is read to its end, even after a problem: an unread part keeps the request waiting.
   for await (const part of request.parts()) {
     if (part.type === 'field') {
@@ -86,7 +82,7 @@ async function readForm(request: FastifyRequest, maxBytes: number): Promise<Form
     if (failure || (part.fieldname !== 'image' && part.fieldname !== 'image[]')) {
       if (part.fieldname === 'mask') form.mask = true;
       else if (part.fieldname !== 'image' && part.fieldname !== 'image[]') form.others.push(part.fieldname);
-      await drain(part);
+      await drainPart(part);
       continue;
     }
     try {

@@ -6,34 +6,20 @@
  * itself needs keeping; its metadata is answered once and not kept.
  */
 import crypto from 'node:crypto';
-import multipart, { type MultipartFile } from '@fastify/multipart';
+import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { PublicError } from '../../../errors.js';
 import { MESSAGES } from '../../../models/dreamina-4-0-edit.js';
 import { principalOf } from '../../plugins/auth.js';
-import { findUpload, saveUpload, UploadError } from '../../routes/uploads.js';
+import { drainPart, openUpload, saveUpload, UploadError } from '../../routes/uploads.js';
 import type { SurfaceContext } from '../shared/context.js';
+import { createdAtOf, newFileId } from '../shared/file-ids.js';
 import { REPLICATE_PREFIX } from './prediction.js';
 
 export const REPLICATE_FILES_PATH = '/files';
 
-/** `<creation time, base 36>_<random>`: fits storage keys, and tells its age without a lookup. */
-function newFileId(now: number): string {
-  return `${now.toString(36)}_${crypto.randomBytes(12).toString('base64url')}`;
-}
-
-function createdAtOf(id: string): number | undefined {
-  const t = parseInt(id.split('_')[0] ?? '', 36);
-  return Number.isSafeInteger(t) && t > 0 ? t : undefined;
-}
-
 const MAX_METADATA_BYTES = 64 * 1024;
-
-async function drain(part: MultipartFile): Promise<void> {
-  part.file.resume();
-  await new Promise((resolve) => part.file.once('close', resolve).once('end', resolve));
-}
 
 export async function replicateFileRoutes(app: FastifyInstance, ctx: SurfaceContext): Promise<void> {
   const { storage, config, uploadPolicy } = ctx.deps;
@@ -85,7 +71,7 @@ export async function replicateFileRoutes(app: FastifyInstance, ctx: SurfaceCont
         } else if (part.fieldname === 'metadata') {
           metadata = parseMetadata((await part.toBuffer()).toString('utf8'));
         } else {
-          await drain(part);
+          await drainPart(part);
         }
       }
       if (!content) throw new UploadError('Send the file in a multipart part named "content".');
@@ -99,10 +85,11 @@ export async function replicateFileRoutes(app: FastifyInstance, ctx: SurfaceCont
   app.get(`${REPLICATE_FILES_PATH}/:id`, {
     schema: { hide: true, params: Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }) },
     handler: async (request: FastifyRequest<{ Params: { id: string } }>) => {
-      const key = await findUpload(storage, principalOf(request).accountId, request.params.id);
-      if (!key) throw new PublicError(404, 404003, 'This file does not exist (uploads expire after --upload-ttl).');
-      const data = await storage.read(key);
-      return fileObject(request.params.id, data, key.endsWith('.png') ? 'image/png' : 'image/jpeg');
+      const found = await openUpload(storage, principalOf(request).accountId, request.params.id);
+      if (!found) throw new PublicError(404, 404003, 'This file does not exist (uploads expire after --upload-ttl).');
+      // Read whole: the file object carries its checksums.
+      const data = Buffer.concat(await found.file.stream.toArray());
+      return fileObject(request.params.id, data, found.file.contentType);
     },
   });
 }

@@ -10,6 +10,7 @@ import { PublicError } from '../../../errors.js';
 import { FINAL_STATUSES } from '../../../requests/types.js';
 import { waitForFinal, watchRequest } from '../../follow.js';
 import { principalOf } from '../../plugins/auth.js';
+import { cancelRequest } from '../../routes/requests.js';
 import { MAX_WAIT_SECONDS, submitRequest } from '../../routes/submit.js';
 import { findUpload } from '../../routes/uploads.js';
 import { ownRequest, type SurfaceContext } from '../shared/context.js';
@@ -136,7 +137,7 @@ export async function replicateSurface(app: FastifyInstance, options: { ctx: Sur
     handler: async (request: FastifyRequest<{ Params: { id: string } }>) => {
       const found = await ownRequest(ctx, request, request.params.id);
       if (!found) throw notFound();
-      const outcome = await store.cancel(found.record.id, Date.now());
+      const outcome = await cancelRequest(ctx.deps, found.record.id);
       if (outcome.outcome === 'not_found') throw notFound();
       if (outcome.outcome === 'not_cancellable' && outcome.record.status === 'in_progress') {
         throw new PublicError(409, 409001, 'The prediction is processing and can no longer be canceled: retouch cancels predictions only before they start.');

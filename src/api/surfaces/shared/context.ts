@@ -6,6 +6,7 @@ import type { FileStorage } from '../../../storage/types.js';
 import type { ApiDeps } from '../../context.js';
 import { waitForFinal } from '../../follow.js';
 import { principalOf } from '../../plugins/auth.js';
+import { cancelRequest } from '../../routes/requests.js';
 import type { LinkSigner } from './links.js';
 import { clientGone } from './scope.js';
 
@@ -49,6 +50,6 @@ export async function ownRequest(
 export async function waitForSyncCall(ctx: SurfaceContext, reply: FastifyReply, record: RequestRecord): Promise<{ record: RequestRecord; final: boolean; cancelled: boolean }> {
   const settled = (await waitForFinal(ctx.deps.store, record.id, ctx.syncTimeoutMs, clientGone(reply))) ?? record;
   if (FINAL_STATUSES.has(settled.status)) return { record: settled, final: true, cancelled: false };
-  const outcome = await ctx.deps.store.cancel(record.id, Date.now());
+  const outcome = await cancelRequest(ctx.deps, record.id);
   return { record: outcome.outcome === 'not_found' ? settled : outcome.record, final: false, cancelled: outcome.outcome === 'cancelled' };
 }

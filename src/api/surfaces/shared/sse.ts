@@ -31,6 +31,9 @@ export function eventStreams(app: FastifyInstance, keepAliveMs = KEEP_ALIVE_MS):
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, eventStreamHeaders(request.id));
+    // Sent now, not with the first event: a stream of a queued request may have nothing to say for a
+    // while, and a client should not wait that long to learn that the stream is open.
+    res.flushHeaders();
     let lastWrite = Date.now();
     const write = (chunk: string) => {
       if (closed.signal.aborted) return;
