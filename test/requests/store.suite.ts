@@ -385,10 +385,13 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
       expect(await store.limitOverrides('acct_a')).toEqual({ rpm: null, concurrent: 1 });
       // rpm lifted for this account, concurrent lowered.
       await store.enqueue(newRequest(), limits);
-      await expect(store.enqueue(newRequest(), limits)).rejects.toMatchObject({ limit: 'concurrent' });
+      await expect(store.enqueue(newRequest(), limits)).rejects.toMatchObject({ limit: 'concurrent', value: 1 });
+      // Another account keeps the defaults.
+      await store.enqueue(newRequest({ accountId: 'acct_b' }), limits);
+      await expect(store.enqueue(newRequest({ accountId: 'acct_b' }), limits)).rejects.toMatchObject({ limit: 'rpm', value: 1 });
       await store.setLimitOverrides('acct_a', {});
       expect(await store.limitOverrides('acct_a')).toEqual({});
-      await expect(store.enqueue(newRequest({ createdAt: T0 + 1 }), limits)).rejects.toMatchObject({ limit: 'rpm' });
+      await expect(store.enqueue(newRequest({ createdAt: T0 + 1 }), limits)).rejects.toMatchObject({ limit: 'rpm', value: 1 });
     });
 
     it('tracks live workers by heartbeat', async () => {

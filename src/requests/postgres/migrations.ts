@@ -263,7 +263,7 @@ export const requestMigrations: PgMigrations = {
     },
     {
       version: 2,
-      name: 'rpm counts submits apart from the requests (a deleted request keeps its place in the minute); daily_images counts requests still to finish',
+      name: 'rpm counts submits apart from the requests (a deleted request keeps its place in the minute); daily_images counts requests still to finish; the account overrides read in the enqueue itself',
       sql: `
       CREATE TABLE account_submits (account_id text NOT NULL, at bigint NOT NULL);
       CREATE INDEX account_submits_by_account ON account_submits (account_id, at);
@@ -284,6 +284,12 @@ export const requestMigrations: PgMigrations = {
         ahead bigint;
         n bigint;
         first_in_window bigint;
+        o record;
+        -- The limits in force: the caller's defaults, refined by the account's overrides (NULL in
+        -- a column keeps the default, -1 lifts the limit), read here to save a round trip.
+        e_rpm integer := p_rpm;
+        e_concurrent integer := p_concurrent;
+        e_daily_images integer := p_daily_images;
       BEGIN
         PERFORM pg_advisory_xact_lock(7324110601);
         IF p_idempotency_key IS NOT NULL THEN
@@ -299,7 +305,14 @@ export const requestMigrations: PgMigrations = {
             UPDATE requests SET idempotency_key = NULL WHERE requests.id = earlier.id;
           END IF;
         END IF;
-        IF p_rpm IS NOT NULL THEN
+        SELECT l.rpm, l.concurrent, l.daily_images INTO o FROM account_limits l WHERE l.account_id = p_account_id;
+        IF FOUND THEN
+          IF o.rpm IS NOT NULL THEN e_rpm := nullif(o.rpm, -1); END IF;
+          IF o.concurrent IS NOT NULL THEN e_concurrent := nullif(o.concurrent, -1); END IF;
+          IF o.daily_images IS NOT NULL THEN e_daily_images := nullif(o.daily_images, -1); END IF;
+        END IF;
+        -- A refusal answers the limit in force in "queued".
+        IF e_rpm IS NOT NULL THEN
           -- By the log, or by the requests when more (those made while no rpm limit was in force
           -- are in the requests only).
           SELECT greatest(l.n, r.n), least(l.oldest, r.oldest) INTO n, first_in_window
@@ -307,27 +320,27 @@ export const requestMigrations: PgMigrations = {
                   WHERE s.account_id = p_account_id AND s.at > p_rate_since) l,
                  (SELECT count(*) AS n, min(q.created_at) AS oldest FROM requests q
                   WHERE q.account_id = p_account_id AND q.created_at > p_rate_since) r;
-          IF n >= p_rpm THEN
-            RETURN QUERY SELECT 'rpm', n, first_in_window, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+          IF n >= e_rpm THEN
+            RETURN QUERY SELECT 'rpm', e_rpm::bigint, first_in_window, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
               NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
             RETURN;
           END IF;
         END IF;
-        IF p_concurrent IS NOT NULL THEN
+        IF e_concurrent IS NOT NULL THEN
           SELECT count(*) INTO n FROM requests r WHERE r.account_id = p_account_id AND r.status IN ('in_queue', 'in_progress');
-          IF n >= p_concurrent THEN
-            RETURN QUERY SELECT 'concurrent', n, NULL::bigint, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+          IF n >= e_concurrent THEN
+            RETURN QUERY SELECT 'concurrent', e_concurrent::bigint, NULL::bigint, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
               NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
             RETURN;
           END IF;
         END IF;
-        IF p_daily_images IS NOT NULL THEN
+        IF e_daily_images IS NOT NULL THEN
           -- The images of the day so far, and at least one for each request still to finish.
           SELECT (SELECT coalesce(sum(u.images), 0) FROM usage_ledger u WHERE u.account_id = p_account_id AND u.finished_at >= p_day_start)
                + (SELECT count(*) FROM requests r WHERE r.account_id = p_account_id AND r.status IN ('in_queue', 'in_progress'))
             INTO n;
-          IF n >= p_daily_images THEN
-            RETURN QUERY SELECT 'daily_images', n, NULL::bigint, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
+          IF n >= e_daily_images THEN
+            RETURN QUERY SELECT 'daily_images', e_daily_images::bigint, NULL::bigint, NULL, NULL, NULL, NULL, NULL::double precision, NULL::integer,
               NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
             RETURN;
           END IF;
@@ -339,7 +352,7 @@ export const requestMigrations: PgMigrations = {
             NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL, NULL;
           RETURN;
         END IF;
-        IF p_rpm IS NOT NULL THEN
+        IF e_rpm IS NOT NULL THEN
           DELETE FROM account_submits s WHERE s.at <= p_rate_since;
           INSERT INTO account_submits (account_id, at) VALUES (p_account_id, p_created_at);
         END IF;

@@ -15,7 +15,7 @@
 import { guarded, inTransaction, type Pool } from '../../db/postgres/pool.js';
 import type { PgListener } from '../../db/postgres/listener.js';
 import { LimitExceededError, QueueFullError, type LimitName } from '../errors.js';
-import { effectiveLimits, RATE_WINDOW_MS, rateRetryAfter, secondsToNextUtcDay, utcDayStart } from '../limits.js';
+import { RATE_WINDOW_MS, rateRetryAfter, secondsToNextUtcDay, utcDayStart } from '../limits.js';
 import {
   IDEMPOTENCY_WINDOW_MS,
   type AccountLimitOverrides,
@@ -92,8 +92,8 @@ export class PostgresRequestStore implements RequestStore {
 
   async enqueue(request: NewRequest, limits: EnqueueLimits): Promise<Enqueued> {
     const { prompt, imageCount } = summaryOf(request.input);
-    // The overrides are read before the enqueue's lock: an operator's change lands a submit later.
-    const account = effectiveLimits(limits.account, await this.limitOverrides(request.accountId));
+    // The account's overrides refine these defaults inside retouch_enqueue (migrations.ts).
+    const account = limits.account ?? {};
     const now = request.createdAt;
     const row = (
       await this.rows<Row & { outcome: 'created' | 'replayed' | 'full' | LimitName; queued: number | null; oldest: number | null }>(SQL.enqueue, [
@@ -129,12 +129,13 @@ export class PostgresRequestStore implements RequestStore {
       }
       case 'full':
         throw new QueueFullError(await this.retryAfterSeconds());
+      // A refusal's `queued` is the limit in force.
       case 'rpm':
-        throw new LimitExceededError('rpm', account.rpm!, rateRetryAfter(row.oldest ?? now, now));
+        throw new LimitExceededError('rpm', Number(row.queued), rateRetryAfter(row.oldest ?? now, now));
       case 'concurrent':
-        throw new LimitExceededError('concurrent', account.concurrent!, await this.retryAfterSeconds());
+        throw new LimitExceededError('concurrent', Number(row.queued), await this.retryAfterSeconds());
       case 'daily_images':
-        throw new LimitExceededError('daily_images', account.dailyImages!, secondsToNextUtcDay(now));
+        throw new LimitExceededError('daily_images', Number(row.queued), secondsToNextUtcDay(now));
     }
   }
 
