@@ -75,10 +75,19 @@ const server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir
 });
 let serverErr = '';
 server.stderr.on('data', (d) => (serverErr += d));
+// The server's warnings and errors are kept (the rest of its log is only drained), to explain a failure.
+const serverWarnings = path.join(dataDir, 'server-warnings.log');
+const warningsOut = fs.createWriteStream(serverWarnings);
+let partial = '';
+server.stdout.on('data', (d) => {
+  const lines = (partial + d).split('\n');
+  partial = lines.pop();
+  for (const l of lines) if (/"level":(4|5|6)\d/.test(l)) warningsOut.write(`${l}\n`);
+});
 const base = await new Promise((resolve, reject) => {
   let out = '';
   server.stdout.on('data', (d) => {
-    // The log is read until the address is known, then only drained.
+    // Read until the address is known.
     if (out === null) return;
     out += d;
     const line = out.split('\n').find((l) => l.includes('"public_url"'));
@@ -247,6 +256,12 @@ const deadline = started + MINUTES * 60_000;
 let submitted = 0;
 let stopping = false;
 
+/** fetch says only "fetch failed": the cause says what the connection did (ECONNRESET, other side closed, …). */
+function describe(err) {
+  const cause = err.cause;
+  return cause ? `${err.message} (${cause.code ?? ''}${cause.code && cause.message ? ' ' : ''}${cause.message ?? ''})` : err.message;
+}
+
 async function client() {
   while (!stopping && Date.now() < deadline && submitted < MAX_REQUESTS) {
     const action = pending.size >= MAX_PENDING ? actions.find(([, fn]) => fn.name === 'malformed')[1] : pick();
@@ -254,7 +269,7 @@ async function client() {
     try {
       await action();
     } catch (err) {
-      bump('failures', `${action.name}: ${err.message}`);
+      bump('failures', `${action.name}: ${describe(err)}`);
     }
     if (pending.size >= MAX_PENDING) await new Promise((r) => setTimeout(r, 50));
   }
@@ -272,7 +287,7 @@ async function poller(until) {
       try {
         await poll(id);
       } catch (err) {
-        bump('failures', `poll: ${err.message}`);
+        bump('failures', `poll: ${describe(err)}`);
       }
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -353,11 +368,13 @@ console.log(`  accepted ${accepted.size}, ended ${ended.size} (${Object.entries(
 console.log(`  answers as expected: ${Object.entries(counts.ok).map(([k, n]) => `${k} ${n}`).join(', ')}`);
 console.log(`  expected refusals: ${Object.entries(counts.refused).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
 console.log(`  ${memory}`);
+if (problems.length) console.log(`  the server's warnings and errors: ${serverWarnings}`);
 console.log(problems.length ? `FAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}` : `OK: nothing lost, no unexpected answer${warm.length >= 3 ? ', memory flat' : ''}`);
 
 stopping = true;
 server.kill('SIGTERM');
 await new Promise((r) => server.on('exit', r));
 receiver.close();
-fs.rmSync(dataDir, { recursive: true, force: true });
+// Kept when something failed, for its server log; a clean run leaves nothing behind.
+if (!problems.length) fs.rmSync(dataDir, { recursive: true, force: true });
 process.exit(problems.length ? 1 : 0);
