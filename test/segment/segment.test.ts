@@ -54,6 +54,21 @@ describe('subject mask', () => {
     for (let y = 0; y < 384; y++) for (let x = 0; x < 512; x++) truth[y * 512 + x] = scene.truth[2 * y * scene.width + 2 * x]!;
     expect(iou(mask.data, truth)).toBeGreaterThanOrEqual(0.9);
   });
+
+  it('gives the model its own, unrefined mask for a quick look: the same subject, at the size asked for', async () => {
+    const scene = scenes.get(SPECS[3]!.name)!;
+    const [coarse, refined] = await Promise.all([
+      segmenter.segment(image(scene), { width: 512, height: 384, refine: false }),
+      segmenter.segment(image(scene), { width: 512, height: 384 }),
+    ]);
+    expect([coarse.width, coarse.height, coarse.data.length]).toEqual([512, 384, 512 * 384]);
+    const truth = new Uint8Array(512 * 384);
+    for (let y = 0; y < 384; y++) for (let x = 0; x < 512; x++) truth[y * 512 + x] = scene.truth[2 * y * scene.width + 2 * x]!;
+    expect(iou(coarse.data, truth)).toBeGreaterThanOrEqual(0.9);
+    expect(iou(coarse.data, refined.data)).toBeGreaterThanOrEqual(0.95);
+    // Not the refined mask under another name: the guided filter was skipped.
+    expect(Buffer.from(coarse.data).equals(Buffer.from(refined.data))).toBe(false);
+  });
 });
 
 describe('full-resolution refinement', () => {

@@ -73,6 +73,12 @@ export interface SegmentOptions {
   /** Size of the returned mask; defaults to the image's. */
   width?: number;
   height?: number;
+  /**
+   * false: the model's own mask on its grid, brought to the size asked for, without the guided filter.
+   * For a quick look (a box, a share of the frame), where the filter's edges would be thrown away: it
+   * costs a fit on the model's grid as large as a refined mask's (~60 ms of a fusion on this box).
+   */
+  refine?: boolean;
 }
 
 export interface SegmenterOptions {
@@ -233,6 +239,11 @@ export class Segmenter {
     signal?.throwIfAborted();
     const ran = performance.now();
 
+    if (options.refine === false) {
+      const data = await this.unrefined(output, outWidth, outHeight);
+      const timings = { prepare: prepared - started, queued: Math.max(0, ran - prepared - model), model, refine: performance.now() - ran };
+      return { width: outWidth, height: outHeight, data, timings };
+    }
     const guide =
       outWidth === width && outHeight === height
         ? { data: image.data, width, height, channels }
@@ -245,6 +256,25 @@ export class Segmenter {
     const data = guidedUpsample({ rgb: small, mask: output, width: size, height: size }, guide, this.refine);
     const timings = { prepare: prepared - started, queued: Math.max(0, ran - prepared - model), model, refine: performance.now() - ran };
     return { width: outWidth, height: outHeight, data, timings };
+  }
+
+  /** The model's mask through the same output levels as a refined one, resized (bilinear) to the size asked for. */
+  private async unrefined(output: Float32Array, width: number, height: number): Promise<Uint8Array> {
+    const size = this.inputSize;
+    const [lo, hi] = this.refine.levels ?? [0, 1];
+    const gain = 255 / (hi - lo);
+    const grid = new Uint8Array(size * size);
+    for (let i = 0; i < grid.length; i++) {
+      const q = (output[i]! - lo) * gain;
+      grid[i] = q <= 0 ? 0 : q >= 255 ? 255 : q + 0.5;
+    }
+    if (width === size && height === size) return grid;
+    const resized = await sharp(grid, { raw: { width: size, height: size, channels: 1 } })
+      .resize(width, height, { fit: 'fill', kernel: 'linear' })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer();
+    return new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
   }
 
   /**

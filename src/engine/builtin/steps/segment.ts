@@ -84,7 +84,7 @@ async function glance(c: PipelineContext, indices: number[]): Promise<void> {
     const width = Math.max(1, Math.round(source.width * k));
     const height = Math.max(1, Math.round(source.height * k));
     const [raw, small] = await Promise.all([
-      coarse.segment(source, { width, height, signal: c.engine.signal }),
+      coarse.segment(source, { width, height, refine: false, signal: c.engine.signal }),
       toRaster(fromRaster(source).resize(width, height, { fit: 'fill' })),
     ]);
     const mask = await keepMainRegions(raw);
