@@ -213,9 +213,11 @@ export async function cutOut(source: Raster, mask: Mask, soft = false): Promise<
 function cropRaster(r: Raster, b: Box): Raster {
   const n = r.channels;
   const data = Buffer.allocUnsafe(b.width * b.height * n);
+  // set(subarray), not Buffer#copy: on a buffer that sharp allocated, copy costs some 20 µs a call
+  // (40 ms for the rows of a 2048² frame, against 1.4 ms).
   for (let y = 0; y < b.height; y++) {
     const from = ((b.top + y) * r.width + b.left) * n;
-    r.data.copy(data, y * b.width * n, from, from + b.width * n);
+    data.set(r.data.subarray(from, from + b.width * n), y * b.width * n);
   }
   return { data, width: b.width, height: b.height, channels: r.channels };
 }
