@@ -124,6 +124,20 @@ describe('the shared segmenter', () => {
     const queued = Math.max(...results.map((r) => r.timings.queued));
     expect(queued).toBeGreaterThanOrEqual(Math.min(...results.map((r) => r.timings.model)));
   });
+
+  it('runs passes in the order they were asked for, even when a later image is quicker to scale down', async () => {
+    // The engine relies on it: a subject's pass first, then the quick look at the scene, whose model run
+    // overlaps the subject's refinement and cut-out.
+    const side = 3000;
+    const big = { data: Buffer.alloc(side * side * 3), width: side, height: side, channels: 3 as const };
+    for (let i = 0; i < big.data.length; i++) big.data[i] = (i * 7919) % 251;
+    const order: string[] = [];
+    await Promise.all([
+      segmenter.segment(big, { width: 64, height: 64, refine: false }).then(() => order.push('big, asked first')),
+      segmenter.segment(image(scenes.get(SPECS[0]!.name)!), { width: 64, height: 64, refine: false }).then(() => order.push('small')),
+    ]);
+    expect(order).toEqual(['big, asked first', 'small']);
+  });
 });
 
 describe('abort and bad input', () => {

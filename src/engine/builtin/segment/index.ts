@@ -229,13 +229,21 @@ export class Segmenter {
     const size = this.inputSize;
     const raw = { raw: { width, height, channels } } as const;
     // The model sees the whole image squashed to its square input (as ISNet was trained); the same
-    // small RGB is the guided filter's low-resolution guide.
-    const small = await sharp(image.data, raw).removeAlpha().resize(size, size, { fit: 'fill' }).raw().toBuffer();
-    if (small.length !== size * size * 3) throw new Error(`Expected RGB from sharp, got ${small.length / (size * size)} channels`);
-    const input = normalise(small, size);
-
-    const prepared = performance.now();
-    const { output, ms: model } = await this.worker.run(INPUT_NAME, OUTPUT_NAME, input, [1, 3, size, size], signal, this.session);
+    // small RGB is the guided filter's low-resolution guide. The model call is made at once, with the
+    // input still being made, so that passes run in the order segment() was called.
+    let prepared = started;
+    const made = sharp(image.data, raw)
+      .removeAlpha()
+      .resize(size, size, { fit: 'fill' })
+      .raw()
+      .toBuffer()
+      .then((small) => {
+        if (small.length !== size * size * 3) throw new Error(`Expected RGB from sharp, got ${small.length / (size * size)} channels`);
+        prepared = performance.now();
+        return { small, input: normalise(small, size) };
+      });
+    const run = this.worker.run(INPUT_NAME, OUTPUT_NAME, made.then((m) => m.input), [1, 3, size, size], signal, this.session);
+    const [{ small }, { output, ms: model }] = await Promise.all([made, run]);
     signal?.throwIfAborted();
     const ran = performance.now();
 
