@@ -6,6 +6,7 @@
 //   2. submits/s: the same pair, with a real body (image URL + prompt)
 //   3. one 2048x2048 request end to end through `retouch serve`, and the engine alone
 //   4. one request through the ComfyUI engine vs the same graph submitted to the (fake) ComfyUI directly
+//   5. scale-out: PostgreSQL next to SQLite, and 1/2/4 worker processes (bench/scale-out.mjs)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,7 +38,7 @@ function startProcess(args, env = {}) {
   });
 }
 
-function wrk(url, { method = 'GET', body, headers = {} } = {}) {
+function wrk(url, { method = 'GET', body, headers = {}, seconds = DURATION } = {}) {
   const script = path.join(os.tmpdir(), `retouch-wrk-${process.pid}.lua`);
   const lines = [`wrk.method = ${JSON.stringify(method)}`];
   for (const [k, v] of Object.entries(headers)) lines.push(`wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`);
@@ -46,7 +47,7 @@ function wrk(url, { method = 'GET', body, headers = {} } = {}) {
   lines.push('bad = 0', 'response = function(status) if status >= 300 then bad = bad + 1 end end');
   lines.push('done = function(summary) io.write(string.format("\\nBAD %d\\n", bad)) end');
   fs.writeFileSync(script, lines.join('\n'));
-  const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
+  const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
   const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1];
   const bad = Number(/BAD (\d+)/.exec(out)?.[1] ?? 0);
@@ -54,8 +55,9 @@ function wrk(url, { method = 'GET', body, headers = {} } = {}) {
   return { rps, p99 };
 }
 
-function newKey(dataDir) {
-  const out = execFileSync(process.execPath, [path.join(ROOT, 'bin/retouch.js'), 'keys', 'create', '--json', '--data-dir', dataDir], { encoding: 'utf8' });
+/** A key in the store that these arguments name (a data dir, or --database-url). */
+function newKey(storeArgs) {
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'bin/retouch.js'), 'keys', 'create', '--json', ...storeArgs], { encoding: 'utf8' });
   return JSON.parse(out).key;
 }
 
@@ -63,7 +65,7 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 async function apiBenchmarks() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'retouch-bench-'));
-  const key = newKey(dataDir);
+  const key = newKey(['--data-dir', dataDir]);
   const baseline = await startProcess([path.join(ROOT, 'bench/baseline-server.mjs')]);
   const retouch = await startProcess(
     [path.join(ROOT, 'bin/retouch.js'), 'api', '--port', '0', '--data-dir', dataDir, '--max-queue', '10000000'],
@@ -93,7 +95,7 @@ async function apiBenchmarks() {
 
 async function endToEnd() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'retouch-bench-'));
-  const key = newKey(dataDir);
+  const key = newKey(['--data-dir', dataDir]);
   // Info level: the "listening" line is how startProcess learns the port.
   const server = await startProcess([path.join(ROOT, 'bin/retouch.js'), 'serve', '--port', '0', '--data-dir', dataDir], { RETOUCH_LOG_LEVEL: 'info' });
   server.child.stdout.resume();
@@ -122,7 +124,7 @@ async function endToEnd() {
   }
 }
 
-const sections = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ['api', 'e2e', 'engine', 'comfyui']);
+const sections = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ['api', 'e2e', 'engine', 'comfyui', 'scale']);
 console.log(`retouch bench: ${os.cpus().length} cores, Node ${process.version}, sections: ${[...sections].join(', ')}\n`);
 if (sections.has('api')) {
 ensureWrk();
@@ -155,5 +157,16 @@ if (sections.has('comfyui')) {
   console.log('\nComfyUI engine: one 1024x1024 request with two references through `retouch serve`, against the same graph sent to the same fake ComfyUI directly, medians:');
   console.log(`  through retouch ${fmt(c.retouch)} ms  direct ${fmt(c.direct)} ms  ${(c.retouch / c.direct).toFixed(2)}x, +${fmt(c.retouch - c.direct)} ms  (aim ≤ 1.1x + 50 ms = ${fmt(allowed)} ms: ${c.retouch <= allowed ? 'met' : 'missed'})`);
   console.log(`  of which in the worker (claimed to stored) ${fmt(c.worker)} ms; the rest is the submit, the queue and the client's polling`);
+}
+if (sections.has('scale')) {
+  ensureWrk();
+  const { scaleOutBenchmarks } = await import('../bench/scale-out.mjs');
+  const s = await scaleOutBenchmarks({ wrk, startProcess, newKey });
+  const r = (a, b) => `${(a / b).toFixed(2)}x`;
+  console.log('\nScale-out, PostgreSQL 15 (throwaway, fsync off) next to SQLite, same machine and run:');
+  console.log(`  submits/s, retouch api + wrk   PostgreSQL ${fmt(s.submits.postgres.rps).padStart(6)}  SQLite ${fmt(s.submits.sqlite.rps).padStart(6)}  ratio ${r(s.submits.postgres.rps, s.submits.sqlite.rps)}  p99 ${s.submits.postgres.p99} vs ${s.submits.sqlite.p99}`);
+  console.log(`  claims+completes/s, 8 loops    PostgreSQL ${fmt(s.claims.postgres).padStart(6)}  SQLite ${fmt(s.claims.sqlite).padStart(6)}  ratio ${r(s.claims.postgres, s.claims.sqlite)}`);
+  console.log(`  submit call → claim on another node (NOTIFY)  p50 ${s.latency.p50.toFixed(1)} ms  p99 ${s.latency.p99.toFixed(1)} ms  (${s.latency.n} requests; the poll backstop is 2,000 ms)`);
+  console.log(`  completed/s, ${s.engineMs} ms engine, worker processes: 1 → ${s.scaling[1].toFixed(1)}  2 → ${s.scaling[2].toFixed(1)} (${r(s.scaling[2], s.scaling[1])}, aim ≥ 1.8x)  4 → ${s.scaling[4].toFixed(1)} (${r(s.scaling[4], s.scaling[1])}, aim ≥ 3x)`);
 }
 process.exit(0);

@@ -83,6 +83,74 @@ const list: Parser<string[] | null> = (raw) => {
 
 const optional = <T>(p: Parser<T>): Parser<T | undefined> => (raw, name) => (raw === '' ? undefined : p(raw, name));
 
+const oneOf = <T extends string>(values: readonly T[]): Parser<T> => (raw, name) => {
+  if (!values.includes(raw as T)) throw new ConfigError(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
+  return raw as T;
+};
+
+/** Never echoed back: the URL may hold a password. */
+const postgresUrl: Parser<string> = (raw, name) => {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    // Reported below.
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new ConfigError(`${name} must be a URL such as postgres://user:password@host:5432/retouch`);
+  }
+  return raw;
+};
+
+export interface S3Location {
+  kind: 's3';
+  bucket: string;
+  /** Without slashes at either end; '' for the whole bucket. */
+  prefix: string;
+  endpoint: string | undefined;
+  region: string | undefined;
+  pathStyle: boolean;
+}
+export type StorageLocation = { kind: 'local' } | S3Location;
+
+const S3_PARAMS = ['endpoint', 'region', 'path_style'];
+
+/** `local`, or `s3://BUCKET[/PREFIX]?endpoint=…&region=…&path_style=true`. */
+const storageLocation: Parser<StorageLocation> = (raw, name) => {
+  if (raw === 'local') return { kind: 'local' };
+  const shape = `local or s3://BUCKET[/PREFIX]?endpoint=…&region=…&path_style=true`;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be ${shape} (got "${raw}")`);
+  }
+  if (u.protocol !== 's3:') throw new ConfigError(`${name} must be ${shape} (got "${raw}")`);
+  if (u.username || u.password) throw new ConfigError(`${name}: credentials go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, not in the URL`);
+  const bucket = u.hostname;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError(`${name}: "${bucket}" is not a bucket name (3 to 63 lowercase letters, digits, dots and hyphens)`);
+  }
+  // From the text as typed: URL parsing would quietly resolve "a/../b" to "b".
+  const prefix = (raw.slice(`s3://${bucket}`.length).split(/[?#]/)[0] ?? '').replace(/^\/+|\/+$/g, '');
+  if (prefix && !prefix.split('/').every((seg) => /^[A-Za-z0-9._-]+$/.test(seg) && seg !== '.' && seg !== '..')) {
+    throw new ConfigError(`${name}: the prefix "${prefix}" may hold only letters, digits, dots, hyphens, underscores and single slashes`);
+  }
+  const unknown = [...u.searchParams.keys()].filter((k) => !S3_PARAMS.includes(k));
+  if (unknown.length) throw new ConfigError(`${name}: unknown parameter ${unknown.join(', ')} (known: ${S3_PARAMS.join(', ')})`);
+  const endpoint = u.searchParams.get('endpoint') || undefined;
+  if (endpoint) url(endpoint, `${name} endpoint`);
+  const pathStyle = u.searchParams.get('path_style');
+  return {
+    kind: 's3',
+    bucket,
+    prefix,
+    endpoint: endpoint?.replace(/\/+$/, ''),
+    region: u.searchParams.get('region') || undefined,
+    pathStyle: pathStyle === null ? false : boolean(pathStyle, `${name} path_style`),
+  };
+};
+
 function setting<T>(s: Setting<T>): Setting<T> {
   return s;
 }
@@ -97,7 +165,15 @@ export const SETTINGS = {
   metricsPort: setting({ flag: '--metrics-port <port>', env: 'RETOUCH_METRICS_PORT', default: undefined, parse: optional(integer(0, 65535)), roles: BOTH,
     help: 'Serve Prometheus metrics at GET /metrics on this port (on --host), never on the public port; off when unset. docs/operations.md lists them.' }),
   dataDir: setting({ flag: '--data-dir <dir>', env: 'RETOUCH_DATA_DIR', default: './.retouch', parse: text, roles: BOTH,
-    help: 'Where the SQLite database, the signing secret and the output files live.' }),
+    help: 'Where the SQLite database, the signing secret and the output files live (nothing, with --database-url and s3:// storage).' }),
+  databaseUrl: setting({ flag: '--database-url <url>', env: 'RETOUCH_DATABASE_URL', default: undefined, parse: optional(postgresUrl), roles: BOTH,
+    help: 'PostgreSQL (postgres://user:password@host:5432/db): requests, the queue, keys and the URL signing secret live there instead of the data dir, so that API nodes and workers can run on several machines. Prefer the variable: flags show in process lists.' }),
+  databasePool: setting({ flag: '--database-pool <n>', env: 'RETOUCH_DATABASE_POOL', default: '10', parse: integer(1, 1000), roles: BOTH,
+    help: 'Most PostgreSQL connections this process opens for queries (one more listens for notifications); idle ones close after 30 s.' }),
+  storage: setting({ flag: '--storage <where>', env: 'RETOUCH_STORAGE', default: 'local', parse: storageLocation, roles: BOTH,
+    help: 'Where outputs and uploads live: local (the data dir) or s3://BUCKET[/PREFIX]?endpoint=…&region=…&path_style=true (any S3-compatible bucket; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).' }),
+  storageDownloads: setting({ flag: '--storage-downloads <mode>', env: 'RETOUCH_STORAGE_DOWNLOADS', default: 'redirect', parse: oneOf(['redirect', 'stream'] as const), roles: API,
+    help: 'With s3:// storage, how an output URL is answered: redirect (302 to a presigned URL of the bucket, valid 5 minutes) or stream (this node relays the bytes).' }),
   publicUrl: setting({ flag: '--public-url <url>', env: 'RETOUCH_PUBLIC_URL', default: undefined, parse: optional(url), roles: BOTH,
     help: 'Base of the URLs handed to clients (status, result, outputs). Default: http://<host>:<port>.' }),
   apiKey: setting({ flag: '--api-key <key>', env: 'RETOUCH_API_KEY', default: undefined, parse: optional(text), roles: API,

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { buildApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { SqliteDatabase } from './db/sqlite.js';
-import { openStores } from './stores.js';
+import { openStores, type Stores } from './stores.js';
 import { mergeEngineStates, type EngineRouter, type EngineState } from './engine/router.js';
 import { createEngines } from './engine/setup.js';
 import type { Engine } from './engine/types.js';
@@ -19,7 +19,7 @@ import { forbiddenRange } from './inputs/address.js';
 import { systemLookup, type DialHooks } from './inputs/dial.js';
 import { defaultInputPolicy, validateInputPolicy } from './inputs/policy.js';
 import type { InputPolicy, LocalSourceReader } from './inputs/types.js';
-import { KeyStore } from './keys/store.js';
+import type { KeyStore } from './keys/types.js';
 import { Metrics } from './metrics/metrics.js';
 import { startMetricsServer } from './metrics/server.js';
 import { MODELS } from './models/catalogue.js';
@@ -27,6 +27,9 @@ import { dreaminaEdit } from './models/dreamina-4-0-edit.js';
 import type { ModelDefinition } from './models/types.js';
 import type { EngineCheckpoint, RequestStore } from './requests/types.js';
 import { LocalStorage } from './storage/local/storage.js';
+import { S3Storage } from './storage/s3/storage.js';
+import { SignedUrls } from './storage/signed-urls.js';
+import type { FileStorage } from './storage/types.js';
 import { surfaceWebhookFormats } from './api/surfaces/index.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { Maintenance } from './worker/maintenance.js';
@@ -40,10 +43,11 @@ export interface Roles {
 export interface Runtime {
   config: Config;
   log: Logger;
-  db: SqliteDatabase;
+  /** The embedded database; absent with --database-url. */
+  db?: SqliteDatabase | undefined;
   store: RequestStore;
   keys: KeyStore;
-  storage: LocalStorage;
+  storage: FileStorage;
   app?: FastifyInstance;
   worker?: Worker;
   maintenance?: Maintenance;
@@ -83,8 +87,15 @@ export function inputPolicyFor(config: Config): (model: ModelDefinition) => Inpu
 }
 
 export async function createRuntime(config: Config, roles: Roles, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
-  const { db, store, keys } = openStores(config);
-  const storage = new LocalStorage(config.dataDir, () => config.publicUrl);
+  const stores = await openStores(config, { log, role: [roles.api && 'api', roles.worker && 'worker'].filter(Boolean).join('+'), listen: true });
+  const { db, store, keys } = stores;
+  let storage: FileStorage;
+  try {
+    storage = await openStorage(config, stores);
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
   const metrics = new Metrics({
     queue: async () => {
       const [counts, oldestQueuedAt] = await Promise.all([store.countByStatus(), store.oldestQueuedAt()]);
@@ -135,8 +146,10 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         metrics,
         onLostRun: () => void runtime.maintenance?.recoverLeases(Date.now() + 1).catch((err) => log.error({ err }, 'maintenance failed')),
       },
-      { concurrency: config.concurrency, leaseMs: config.lease },
+      // Woken at once by the database's notifications, the worker only polls as a backstop.
+      { concurrency: config.concurrency, leaseMs: config.lease, ...(store.changes ? { pollMs: 2_000 } : {}) },
     );
+    store.changes?.onQueued(() => runtime.worker?.wake());
     runtime.webhooks = new WebhookDispatcher(
       {
         store,
@@ -148,7 +161,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         policy: { ...defaultInputPolicy(), allowPrivateUrls: config.allowPrivateUrls, allowedHosts: null },
         hooks: overrides.dialHooks ?? { lookup: systemLookup, addressRule: forbiddenRange },
         // Requests made through Replicate's or fal's surface are announced as those providers do.
-        formatFor: surfaceWebhookFormats(config, storage),
+        formatFor: await surfaceWebhookFormats(config, storage, stores.secret),
       },
       {
         retryForMs: config.webhookRetryFor,
@@ -176,6 +189,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         models: MODELS,
         uploadPolicy: inputPolicyFor(config)(dreaminaEdit),
         metrics,
+        secret: stores.secret,
         onEnqueued: () => runtime.worker?.wake(),
         onCancelledUpstream: cancelUpstream,
         workersAlive: async () => (await store.liveWorkers(Date.now() - 3 * HEARTBEAT_MS)).length > 0,
@@ -196,9 +210,15 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
     await Promise.all([runtime.worker?.stop(config.shutdownGrace), runtime.webhooks?.stop()]);
     await runtime.engines?.close();
     await store.close();
-    db.close();
+    await stores.close();
   };
   return runtime;
+}
+
+/** The data dir, or a bucket; URLs signed with the secret every node of the deployment shares. */
+async function openStorage(config: Config, stores: Stores): Promise<FileStorage> {
+  const urls = new SignedUrls(await stores.signer(), () => config.publicUrl);
+  return config.storage.kind === 's3' ? new S3Storage(config.storage, urls) : new LocalStorage(config.dataDir, urls);
 }
 
 /** Starts the worker and maintenance loops of a runtime built with the worker role. */

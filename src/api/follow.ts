@@ -1,12 +1,17 @@
 /**
  * Following a request from the API: the store is the only source of truth (the worker may be another
- * process), so changes are found by reading it, quickly at first and then every quarter second.
+ * process, on another machine), so changes are found by reading it. Where the store announces
+ * changes (PostgreSQL's notifications) a read follows each announcement at once, and polling is
+ * only the backstop (for queue positions, which move without an announcement of their own);
+ * otherwise it is read quickly at first and then every quarter second.
  */
 import type { RequestRecord, RequestStore } from '../requests/types.js';
 import { FINAL_STATUSES } from '../requests/types.js';
 
 const FIRST_DELAY_MS = 20;
 const MAX_DELAY_MS = 250;
+/** With announcements, how often a follower reads anyway. */
+export const ANNOUNCED_POLL_MS = 1_000;
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -21,17 +26,61 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Waits for the next announced change of one request, or for a given time. It subscribes before the
+ * first read, and remembers an announcement that arrives between a read and the next wait, so none
+ * is missed.
+ */
+export class ChangeWaiter {
+  private pending = false;
+  private wake: (() => void) | undefined;
+  private readonly unsubscribe: () => void;
+  /** Whether the store announces changes at all. */
+  readonly announced: boolean;
+
+  constructor(store: RequestStore, id: string) {
+    this.announced = Boolean(store.changes);
+    this.unsubscribe =
+      store.changes?.onChange(id, () => {
+        this.pending = true;
+        this.wake?.();
+      }) ?? (() => undefined);
+  }
+
+  async wait(ms: number, signal?: AbortSignal): Promise<void> {
+    if (!this.pending) {
+      const ctrl = new AbortController();
+      const stop = () => ctrl.abort();
+      signal?.addEventListener('abort', stop, { once: true });
+      this.wake = stop;
+      await sleep(ms, ctrl.signal);
+      this.wake = undefined;
+      signal?.removeEventListener('abort', stop);
+    }
+    this.pending = false;
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+}
+
 /** Resolves with the request once it is final, or with its latest state when `timeoutMs` passes. */
 export async function waitForFinal(store: RequestStore, id: string, timeoutMs: number, signal?: AbortSignal): Promise<RequestRecord | undefined> {
   const deadline = Date.now() + timeoutMs;
+  const changes = new ChangeWaiter(store, id);
   let delay = FIRST_DELAY_MS;
-  for (;;) {
-    const record = await store.get(id);
-    if (!record || FINAL_STATUSES.has(record.status) || signal?.aborted) return record;
-    const left = deadline - Date.now();
-    if (left <= 0) return record;
-    await sleep(Math.min(delay, left), signal);
-    delay = Math.min(MAX_DELAY_MS, delay * 2);
+  try {
+    for (;;) {
+      const record = await store.get(id);
+      if (!record || FINAL_STATUSES.has(record.status) || signal?.aborted) return record;
+      const left = deadline - Date.now();
+      if (left <= 0) return record;
+      await changes.wait(Math.min(changes.announced ? ANNOUNCED_POLL_MS : delay, left), signal);
+      delay = Math.min(MAX_DELAY_MS, delay * 2);
+    }
+  } finally {
+    changes.close();
   }
 }
 

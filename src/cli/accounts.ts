@@ -6,8 +6,7 @@
 import type { Command } from 'commander';
 import { effectiveLimits } from '../requests/limits.js';
 import type { AccountLimitOverrides, AccountLimits } from '../requests/types.js';
-import { openStores } from '../stores.js';
-import { configFrom } from './options.js';
+import { storeOptions, withStores } from './stores.js';
 
 const LIMITS = [
   { option: 'rpm', key: 'rpm', what: 'submits per minute' },
@@ -28,20 +27,19 @@ function limitValue(raw: string): number | null | undefined {
 
 export function registerAccounts(program: Command): void {
   const accounts = program.command('accounts').description("Manage accounts' limits (submits per minute, requests at once, images per day)");
-  accounts
-    .command('limits <account>')
-    .description("Show an account's limits, or change them: a number sets one, `default` goes back to the config file's, `none` lifts it")
+  storeOptions(
+    accounts
+      .command('limits <account>')
+      .description("Show an account's limits, or change them: a number sets one, `default` goes back to the config file's, `none` lifts it"),
+  )
     .option('--rpm <n>', 'submits per minute')
     .option('--concurrent <n>', 'requests queued or running at once')
     .option('--daily-images <n>', 'output images per UTC day')
     .option('--json', 'print JSON')
     .option('--config <file>', 'the configuration file whose `limits` are the defaults [env: RETOUCH_CONFIG]')
-    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
     .action(async (account: string, opts: Record<string, string | boolean | undefined>, command: Command) => {
-      const config = configFrom(command);
-      const { db, store, keys } = openStores(config);
-      try {
-        if (keys.webhookSecret(account) === undefined) command.error(`No account ${account}. \`retouch keys list\` shows the accounts.`, { exitCode: 1 });
+      await withStores(command, 'accounts', async ({ store, keys }, config) => {
+        if ((await keys.webhookSecret(account)) === undefined) command.error(`No account ${account}. \`retouch keys list\` shows the accounts.`, { exitCode: 1 });
         const overrides: AccountLimitOverrides = await store.limitOverrides(account);
         let changed = false;
         for (const l of LIMITS) {
@@ -68,9 +66,6 @@ export function registerAccounts(program: Command): void {
           const source = overrides[l.key] !== undefined ? 'set for this account' : config.limits[l.key] !== undefined ? 'default' : '';
           console.log(`${NAMES[l.key].padEnd(13)}${value === undefined ? 'none' : String(value)} ${l.what}${source ? ` (${source})` : ''}`);
         }
-      } finally {
-        await store.close();
-        db.close();
-      }
+      });
     });
 }

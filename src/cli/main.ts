@@ -3,6 +3,7 @@ import { registerAccounts } from './accounts.js';
 import { registerConfig } from './config.js';
 import { registerEdit } from './edit.js';
 import { registerKeys } from './keys.js';
+import { registerMigrate } from './migrate.js';
 import { registerServe } from './serve.js';
 import { registerUsage } from './usage.js';
 
@@ -16,6 +17,7 @@ export function main(argv: string[]): void {
     .configureHelp({ sortSubcommands: false });
   registerServe(program);
   registerKeys(program);
+  registerMigrate(program);
   registerAccounts(program);
   registerUsage(program);
   registerConfig(program);

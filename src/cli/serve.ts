@@ -35,7 +35,7 @@ async function run(config: Config, roles: Roles): Promise<void> {
       config.publicUrl = config.publicUrl.replace(/:0$/, `:${port}`);
     }
     log.info({ address, public_url: config.publicUrl }, 'listening');
-    announceFirstKey(runtime);
+    await announceFirstKey(runtime);
   }
   startBackground(runtime);
   handleSignals(runtime, log);
@@ -46,9 +46,15 @@ function explicitPublicUrl(argv: string[]): boolean {
 }
 
 /** A fresh install has no key: make one and show it once, with a request ready to paste. */
-function announceFirstKey(runtime: Runtime): void {
-  if (runtime.config.apiKey || runtime.keys.activeCount() > 0) return;
-  const { key, token } = runtime.keys.create({ name: 'first key' });
+async function announceFirstKey(runtime: Runtime): Promise<void> {
+  if (runtime.config.apiKey || (await runtime.keys.activeCount()) > 0) return;
+  if (runtime.config.databaseUrl) {
+    // A shared database: several nodes start at once, and their output goes to log collectors.
+    // The operator makes keys with the CLI instead.
+    runtime.log.info('no API key yet: create one with `retouch keys create` (same RETOUCH_DATABASE_URL)');
+    return;
+  }
+  const { key, token } = await runtime.keys.create({ name: 'first key' });
   const url = runtime.config.publicUrl;
   // On stderr, never in the JSON log: the key must not end up in log storage.
   process.stderr.write(

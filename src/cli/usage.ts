@@ -4,8 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { UsageEntry } from '../requests/types.js';
-import { openStores } from '../stores.js';
-import { configFrom } from './options.js';
+import { storeOptions, withStores } from './stores.js';
 
 const PAGE = 1000;
 export const CSV_COLUMNS = [
@@ -59,24 +58,21 @@ export function csvRow(e: UsageEntry): string {
 
 export function registerUsage(program: Command): void {
   const usage = program.command('usage').description('The usage ledger: what each ended request used');
-  usage
-    .command('export')
-    .description('Print the ledger entries that ended in a period, as CSV (a header and a line per request) or JSON lines')
+  storeOptions(
+    usage.command('export').description('Print the ledger entries that ended in a period, as CSV (a header and a line per request) or JSON lines'),
+  )
     .requiredOption('--since <when>', 'start: 2026-11-01, an ISO time, or 30d (back from now)')
     .option('--until <when>', 'end (exclusive), same forms; default now')
     .option('--account <id>', 'only this account')
     .option('--format <format>', 'csv or json', 'csv')
     .option('--config <file>', 'configuration file [env: RETOUCH_CONFIG]')
-    .option('--data-dir <dir>', 'data dir [env: RETOUCH_DATA_DIR] (default: ./.retouch)')
     .action(async (opts: { since: string; until?: string; account?: string; format: string }, command: Command) => {
       const since = parseWhen(opts.since);
       const until = opts.until === undefined ? Date.now() : parseWhen(opts.until);
       if (since === undefined) command.error(`retouch: --since: expected a date (2026-11-01), an ISO time or a span such as 30d (got "${opts.since}")`, { exitCode: 2 });
       if (until === undefined) command.error(`retouch: --until: expected a date, an ISO time or a span (got "${opts.until}")`, { exitCode: 2 });
       if (opts.format !== 'csv' && opts.format !== 'json') command.error(`retouch: --format: expected csv or json (got "${opts.format}")`, { exitCode: 2 });
-      const config = configFrom(command);
-      const { db, store } = openStores(config);
-      try {
+      await withStores(command, 'usage', async ({ store }) => {
         if (opts.format === 'csv') process.stdout.write(`${CSV_COLUMNS.join(',')}\n`);
         let after: string | undefined;
         for (;;) {
@@ -86,9 +82,6 @@ export function registerUsage(program: Command): void {
           if (page.length < PAGE) break;
           after = page.at(-1)!.requestId;
         }
-      } finally {
-        await store.close();
-        db.close();
-      }
+      });
     });
 }

@@ -40,8 +40,8 @@ export interface RouteContext {
   log: Logger;
   /** The checkpoint an earlier attempt of this request left, if any. */
   checkpointed?: EngineCheckpoint | null | undefined;
-  /** Stores a checkpoint with the request (see EngineContext.checkpoint). */
-  checkpoint(value: EngineCheckpoint): Promise<void>;
+  /** Stores a checkpoint with the request (see EngineContext.checkpoint); null clears it. */
+  checkpoint(value: EngineCheckpoint | null): Promise<void>;
   /** A slot reserved at claim time (reserve()), used by the first engine tried when it is that one. */
   reservation?: Reservation | undefined;
 }
@@ -164,9 +164,21 @@ export class EngineRouter {
     const failures: EngineFailure[] = [];
     const chain = this.orderFor(modelId, ctx.checkpointed);
     let reservation = ctx.reservation;
+    // Whose checkpoint the store holds for this request: an engine moved past must not leave one, or
+    // the next attempt would follow a job that no longer matters.
+    let holder = ctx.checkpointed?.engine;
+    const checkpoint = async (value: EngineCheckpoint | null) => {
+      await ctx.checkpoint(value);
+      holder = value?.engine;
+    };
     try {
       for (const [i, name] of chain.entries()) {
         const entry = this.entries.get(name)!;
+        // A slot reserved on another engine is of no use here: give it back at once.
+        if (reservation && reservation.engine !== name) {
+          reservation.release();
+          reservation = undefined;
+        }
         const resuming = ctx.checkpointed?.engine === name;
         if (!resuming) {
           const skip = this.skipReason(entry);
@@ -179,12 +191,14 @@ export class EngineRouter {
         const mine = reservation?.engine === name ? reservation : undefined;
         if (!mine) await entry.slots.take(ctx.signal);
         try {
-          const result = await this.runOn(entry, request, ctx, resuming);
+          const result = await this.runOn(entry, request, { ...ctx, checkpoint }, resuming);
           const fellBack = failures.map((f) => `The engine "${f.engine}" could not run this request (${f.message}), so "${name}" did.`);
           return { ...result, engine: name, warnings: [...fellBack, ...result.warnings] };
         } catch (err) {
           if (ctx.signal.aborted) throw err;
           const last = i === chain.length - 1;
+          const movingOn = err instanceof EngineUnavailableError || !(err instanceof PublicError || err instanceof LostRunError);
+          if (movingOn && holder === name) await checkpoint(null);
           if (err instanceof EngineUnavailableError) {
             if (err.cooldown) this.coolDown(entry, err.message);
             ctx.log.warn({ engine: name, reason: err.message, fallback: !last }, 'engine could not serve the request');

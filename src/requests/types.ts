@@ -133,7 +133,7 @@ export type CancelOutcome =
       outcome: 'cancelled';
       record: RequestRecord;
       /** What an earlier attempt's engine left (an upstream job), to be cancelled there too. */
-      engineState?: EngineCheckpoint | null;
+      engineState: EngineCheckpoint | null;
     }
   /** It was cancelled before: answer as the first time did. */
   | { outcome: 'already_cancelled'; record: RequestRecord }
@@ -154,10 +154,6 @@ export interface WorkerHeartbeat {
   info: Record<string, unknown>;
 }
 
-/**
- * The store and queue. The SQLite implementation is the embedded default; a Redis one is planned,
- * and both must pass test/requests/store.suite.ts.
- */
 /** A request as a list shows it: the record plus what the prompt and inputs were. */
 export interface RequestSummary extends RequestRecord {
   prompt: string | null;
@@ -229,7 +225,24 @@ export interface EnqueueLimits {
   account?: AccountLimits | undefined;
 }
 
+/**
+ * News of changes made anywhere (another process, another node), for stores that can tell: hints
+ * to read again now rather than at the next poll, never the data itself.
+ */
+export interface ChangeFeed {
+  /** Something entered the queue: idle workers should claim. Returns a function that unsubscribes. */
+  onQueued(listener: () => void): () => void;
+  /** Request `id` may have changed (its status or its progress). */
+  onChange(id: string, listener: () => void): () => void;
+}
+
+/**
+ * The store and queue. SQLite (requests/sqlite/) is the embedded default, PostgreSQL
+ * (requests/postgres/) the one for several machines; both pass test/requests/store.suite.ts.
+ */
 export interface RequestStore {
+  /** Absent when the store cannot tell (SQLite: followers poll). */
+  readonly changes?: ChangeFeed | undefined;
   /**
    * Adds a request at the back of the queue, or returns the earlier one with the same idempotency
    * key (free: no limit applies to a replay). Throws LimitExceededError when the account is over one
@@ -265,7 +278,7 @@ export interface RequestStore {
   renewLease(id: string, owner: string, leaseMs: number, now: number): Promise<boolean>;
   setProgress(id: string, owner: string, progress: number): Promise<boolean>;
   /** Keeps an engine's checkpoint with a running request; false when the lease was lost. */
-  saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint): Promise<boolean>;
+  saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint | null): Promise<boolean>;
   complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean>;
   fail(id: string, owner: string, error: RequestError, now: number): Promise<boolean>;
   /** Gives a request back to the queue without counting the attempt (graceful shutdown). */

@@ -8,8 +8,9 @@ export interface OpenedFile {
 
 /**
  * Where outputs and uploads live. Keys are `<kind>/<owner>/<name>.<ext>`, e.g.
- * `outputs/<request id>/0.jpg`. The local implementation is the embedded default; an S3 one is
- * planned behind the same interface.
+ * `outputs/<request id>/0.jpg`. The local implementation (the data dir) is the embedded default;
+ * the S3 one (any S3-compatible bucket) is for several machines. Both hand out retouch's own signed
+ * URLs (signed-urls.ts), so the contract is the same whichever keeps the bytes.
  */
 export interface FileStorage {
   put(key: string, data: Buffer): Promise<void>;
@@ -27,6 +28,15 @@ export interface FileStorage {
    * lets a worker read an uploaded file directly instead of over HTTP.
    */
   keyOfSignedUrl(url: string, now: number): string | undefined;
+  /** For the files route: is this a valid, unexpired signature for this key? */
+  verify(key: string, expires: string | undefined, signature: string | undefined, now: number): boolean;
+  /**
+   * Where a client may fetch the file directly for a few minutes (a presigned URL of the bucket),
+   * or undefined when it does not exist; absent when the API must serve the bytes itself.
+   */
+  directUrl?(key: string, filename: string): Promise<string | undefined>;
+  /** The origin of those direct URLs, for the playground's Content-Security-Policy. */
+  readonly directOrigin?: string | undefined;
 }
 
 const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png' };

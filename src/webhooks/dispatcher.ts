@@ -10,7 +10,7 @@ import { resultBody, statusBody } from '../contract/bodies.js';
 import { PublicError } from '../errors.js';
 import type { DialHooks } from '../inputs/dial.js';
 import type { InputPolicy } from '../inputs/types.js';
-import type { KeyStore } from '../keys/store.js';
+import type { KeyStore } from '../keys/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RequestRecord, RequestStore, WebhookDelivery } from '../requests/types.js';
 import type { FileStorage } from '../storage/types.js';
@@ -125,10 +125,13 @@ export class WebhookDispatcher {
       const due = await this.deps.store.claimDueDeliveries(now, room, this.options.timeoutMs * 2);
       for (const d of due) {
         this.running++;
-        const p = this.deliver(d).finally(() => {
-          this.running--;
-          this.inFlight.delete(p);
-        });
+        const p = this.deliver(d)
+          // Unsent or unsettled: its hold runs out and it is tried again.
+          .catch((err) => this.deps.log.warn({ webhook_id: d.id, err: (err as Error).message }, 'webhook delivery interrupted'))
+          .finally(() => {
+            this.running--;
+            this.inFlight.delete(p);
+          });
         this.inFlight.add(p);
       }
     } catch (err) {
@@ -141,7 +144,7 @@ export class WebhookDispatcher {
   private async deliver(d: WebhookDelivery): Promise<void> {
     const { store, keys, log } = this.deps;
     const record = await store.get(d.requestId);
-    const secret = keys.webhookSecret(d.accountId);
+    const secret = await keys.webhookSecret(d.accountId);
     if (!record || !secret) {
       await store.settleDelivery(d.id, { state: 'failed', error: 'the request or its account no longer exists' });
       return;

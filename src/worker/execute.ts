@@ -35,7 +35,7 @@ export async function executeRequest(
     log: Logger;
     /** The engine slot taken when the request was claimed. */
     reservation: Reservation | undefined;
-    checkpoint: (value: EngineCheckpoint) => Promise<void>;
+    checkpoint: (value: EngineCheckpoint | null) => Promise<void>;
   },
 ): Promise<RequestResult> {
   const input = claimed.input as Record<string, unknown>;

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from 'pino';
+import { DatabaseUnavailableError } from '../db/errors.js';
 import { LostRunError } from '../engine/errors.js';
 import type { Reservation } from '../engine/router.js';
 import { PublicError } from '../errors.js';
@@ -52,9 +53,24 @@ export class Worker {
   private wakeAgain = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly log: Logger;
+  /** Set while the store fails: the outage is logged once, not on every poll. */
+  private storeDownSince: number | undefined;
 
   constructor(private readonly deps: WorkerDeps, private readonly options: WorkerOptions) {
     this.log = deps.log.child({ worker: this.id });
+  }
+
+  private storeFailed(err: unknown, what: string): void {
+    if (this.storeDownSince === undefined) {
+      this.storeDownSince = Date.now();
+      this.log.error({ err }, `${what} failed`);
+    }
+  }
+
+  private storeAnswered(): void {
+    if (this.storeDownSince === undefined) return;
+    this.log.info({ down_ms: Date.now() - this.storeDownSince }, 'the store answers again');
+    this.storeDownSince = undefined;
   }
 
   get running(): number {
@@ -74,7 +90,7 @@ export class Worker {
           },
           Date.now(),
         )
-        .catch((err) => this.log.error({ err }, 'heartbeat failed'));
+        .then(() => this.storeAnswered(), (err) => this.storeFailed(err, 'heartbeat'));
     void heartbeat();
     this.timers.push(setInterval(heartbeat, this.options.heartbeatMs ?? HEARTBEAT_MS));
     this.timers.push(setInterval(() => this.wake(), this.options.pollMs ?? 500));
@@ -99,12 +115,13 @@ export class Worker {
         // Never claim what cannot start: a busy engine leaves the request in the queue for others.
         while (this.state === 'running' && this.jobs.size < this.options.concurrency && this.deps.engines.hasCapacity(this.deps.models.keys())) {
           const claimed = await this.deps.store.claim(this.id, this.options.leaseMs, Date.now());
+          this.storeAnswered();
           if (!claimed) break;
           this.begin(claimed, this.deps.engines.reserve(claimed.modelId));
         }
       } while (this.wakeAgain && this.state === 'running');
     } catch (err) {
-      this.log.error({ err }, 'claiming failed');
+      this.storeFailed(err, 'claiming');
     } finally {
       this.pumping = false;
     }
@@ -117,7 +134,9 @@ export class Worker {
     const renew = setInterval(() => {
       store.renewLease(claimed.id, this.id, this.options.leaseMs, Date.now()).then(
         (held) => held || controller.abort(new LeaseLost('lease lost')),
-        (err) => log.error({ err }, 'lease renewal failed'),
+        // Keep running: the next renewal may get through, and if the lease expires meanwhile the
+        // guarded complete refuses this worker's result.
+        (err) => log.warn({ err: (err as Error).message }, 'lease renewal failed'),
       );
     }, Math.max(50, Math.floor(this.options.leaseMs / 3)));
 
@@ -143,17 +162,26 @@ export class Worker {
       try {
         const model = this.deps.models.get(claimed.modelId);
         if (!model) throw new PublicError(500, 500001, `This server no longer runs the model ${claimed.modelId}.`);
-        const checkpoint = async (value: EngineCheckpoint) => {
-          if (!(await store.saveEngineState(claimed.id, this.id, value))) throw new LeaseLost('lease lost');
+        // A checkpoint must be kept before the engine waits on what it started: a database outage is
+        // waited out, and a lost lease stops the run (whoever holds the request now follows the job).
+        const checkpoint = async (value: EngineCheckpoint | null) => {
+          if (await this.persist('keeping the engine\'s checkpoint', log, () => store.saveEngineState(claimed.id, this.id, value))) return;
+          const lost = new LeaseLost('lease lost');
+          controller.abort(lost);
+          throw lost;
         };
         const result = await executeRequest(claimed, model, this.deps, { signal: controller.signal, progress, log, reservation, checkpoint });
-        const completed = await store.complete(claimed.id, this.id, result, Date.now());
+        const completed = await this.persist('recording the result', log, () => store.complete(claimed.id, this.id, result, Date.now()));
         if (completed) {
           ran('completed', result.engine);
           log.info({ ms: Math.round(performance.now() - started), outputs: result.files.length, engine: result.engine }, 'request completed');
         } else log.warn('request finished after its lease was lost; another attempt owns it');
       } catch (err) {
-        if (await this.recordFailure(claimed, controller.signal, err, log)) ran('failed');
+        const failed = await this.recordFailure(claimed, controller.signal, err, log).catch((e) => {
+          log.error({ err: e }, 'the failure could not be recorded');
+          return false;
+        });
+        if (failed) ran('failed');
       } finally {
         reservation?.release();
         clearInterval(renew);
@@ -185,15 +213,28 @@ export class Worker {
       const code = (err as PublicError & { reason?: string }).reason ?? 'invalid_request';
       log.info({ code }, err.message);
       if (err instanceof ImageInputError) this.deps.metrics?.inputFailures.inc({ reason: err.reason });
-      return this.deps.store.fail(claimed.id, this.id, { code, message: err.message }, now);
+      return this.persist('recording the failure', log, () => this.deps.store.fail(claimed.id, this.id, { code, message: err.message }, now));
     }
     log.error({ err }, 'request failed with an internal error');
-    return this.deps.store.fail(
-      claimed.id,
-      this.id,
-      { code: 'internal_error', message: `The request could not be processed because of an internal error (request ${claimed.id}).` },
-      now,
-    );
+    const error = { code: 'internal_error', message: `The request could not be processed because of an internal error (request ${claimed.id}).` };
+    return this.persist('recording the failure', log, () => this.deps.store.fail(claimed.id, this.id, error, now));
+  }
+
+  /**
+   * Retries a write of a run's outcome while the database is unreachable: the work is done, and an
+   * outage must not throw it away. The guard on the lease still decides: if the lease expired
+   * meanwhile and another worker took the request, the write answers false and changes nothing.
+   */
+  private async persist<T>(what: string, log: Logger, write: () => Promise<T>): Promise<T> {
+    for (let wait = 250; ; wait = Math.min(5_000, wait * 2)) {
+      try {
+        return await write();
+      } catch (err) {
+        if (!(err instanceof DatabaseUnavailableError) || this.state === 'stopped') throw err;
+        log.warn({ retry_ms: wait }, `${what}: the database is unreachable; retrying`);
+        await delay(wait);
+      }
+    }
   }
 
   /**
@@ -211,8 +252,13 @@ export class Worker {
       if (!finished) {
         for (const [id, job] of this.jobs) {
           job.controller.abort(new ShuttingDown('shutting down'));
-          const released = await this.deps.store.release(id, this.id);
-          this.log.warn({ request_id: id, released }, 'request returned to the queue');
+          try {
+            const released = await this.deps.store.release(id, this.id);
+            this.log.warn({ request_id: id, released }, 'request returned to the queue');
+          } catch (err) {
+            // Its lease runs out instead, and any node puts it back in the queue then.
+            this.log.warn({ request_id: id, err: (err as Error).message }, 'request could not be returned to the queue');
+          }
         }
         // The engine notices the abort between steps; don't wait on a step that can't be interrupted.
         await Promise.race([all(), delay(5_000)]);

@@ -83,7 +83,7 @@ describe('the seed contract, with the built-in engine', () => {
     ).json();
     const claimed = await server.runtime.store.get(submitted.request_id);
     expect(claimed).toBeDefined();
-    const row = server.runtime.db.prepare('SELECT input FROM requests WHERE id = ?').get(submitted.request_id) as { input: string };
+    const row = server.runtime.db!.prepare('SELECT input FROM requests WHERE id = ?').get(submitted.request_id) as { input: string };
     expect(JSON.parse(row.input)).toEqual({
       image_urls: [dataUri('astronaut.png')],
       prompt: 'p',
@@ -173,14 +173,14 @@ describe('the seed contract, with the built-in engine', () => {
     expect((await malformed.json()).error_code).toBe(401001);
     expect((await server.api(statusPath, { key: 'rt_not-a-real-key' })).status).toBe(401);
 
-    const { key: revokedKey, token: revoked } = server.runtime.keys.create({ name: 'soon revoked' });
+    const { key: revokedKey, token: revoked } = await server.runtime.keys.create({ name: 'soon revoked' });
     expect((await server.api('/v1/models/nope', { method: 'POST', key: revoked, json: {} })).status).toBe(400);
-    server.runtime.keys.revoke(revokedKey.id);
+    await server.runtime.keys.revoke(revokedKey.id);
     const afterRevoke = await server.api(statusPath, { key: revoked });
     expect(afterRevoke.status).toBe(401);
     expect((await afterRevoke.json()).message).toMatch(/revoked/);
 
-    const { token: stranger } = server.runtime.keys.create({ name: 'another account' });
+    const { token: stranger } = await server.runtime.keys.create({ name: 'another account' });
     for (const [method, path] of [
       ['GET', 'status'],
       ['GET', 'result'],
@@ -191,7 +191,7 @@ describe('the seed contract, with the built-in engine', () => {
       expect(await res.json()).toMatchObject({ error_code: 403001 });
     }
     // A second key of the same account sees the account's requests.
-    const { token: sibling } = server.runtime.keys.create({ name: 'sibling', accountId: (await server.runtime.store.get(submitted.request_id))!.accountId });
+    const { token: sibling } = await server.runtime.keys.create({ name: 'sibling', accountId: (await server.runtime.store.get(submitted.request_id))!.accountId });
     expect((await server.api(statusPath, { key: sibling })).status).toBe(200);
     await server.waitForResult(submitted.request_id);
   });

@@ -65,7 +65,7 @@ describe('status fast path', () => {
         fetch(base + path, { method, headers: key ? { authorization: `Bearer ${key}` } : {} });
       expect((await get(`/v1/requests/${queued}/status`)).status).toBe(200);
       expect(handedOn).toEqual([]);
-      const other = server.runtime.keys.create({ name: 'a third account' }).token;
+      const other = (await server.runtime.keys.create({ name: 'a third account' })).token;
       for (const [path, key, method] of [
         [`/v1/requests/${queued}/status`, null, 'GET'],
         [`/v1/requests/${queued}/status`, 'rt_not-a-key', 'GET'],
@@ -93,7 +93,7 @@ describe('status fast path', () => {
       [queued, { key: null }, 401, 401001],
       [queued, { key: 'rt_not-a-key' }, 401, 401001],
       ['00000000-0000-4000-8000-000000000000', {}, 404, 404001],
-      [queued, { key: server.runtime.keys.create({ name: 'another account' }).token }, 403, 403001],
+      [queued, { key: (await server.runtime.keys.create({ name: 'another account' })).token }, 403, 403001],
     ];
     for (const [id, init, status, code] of cases) {
       const res = await server.api(`/v1/requests/${id}/status`, init);
@@ -103,8 +103,8 @@ describe('status fast path', () => {
     // Fastify's own limit on a path parameter.
     expect((await server.api(`/v1/requests/${'x'.repeat(101)}/status`)).status).toBe(414);
     expect((await server.api(`/v1/requests/${queued}/status`, { method: 'POST' })).status).toBe(404);
-    const revoked = server.runtime.keys.create({ name: 'soon revoked' });
-    server.runtime.keys.revoke(revoked.key.id);
+    const revoked = await server.runtime.keys.create({ name: 'soon revoked' });
+    await server.runtime.keys.revoke(revoked.key.id);
     expect((await server.api(`/v1/requests/${queued}/status`, { key: revoked.token })).status).toBe(401);
   });
 });

@@ -31,7 +31,7 @@ describe('library', () => {
     const page2 = await (await server.api(`/v1/requests?limit=2&before=${page1.next_cursor}`)).json();
     expect(page2.requests.map((r: any) => r.prompt)).toEqual(['first']);
     expect(page2.next_cursor).toBeNull();
-    const { token } = server.runtime.keys.create({ name: 'other account' });
+    const { token } = await server.runtime.keys.create({ name: 'other account' });
     expect((await (await server.api('/v1/requests', { key: token })).json()).requests).toEqual([]);
   });
 
@@ -48,7 +48,7 @@ describe('library', () => {
     const id = ids[1]!;
     const folder = path.join(server.config.dataDir, 'files/outputs', id);
     expect(fs.existsSync(folder)).toBe(true);
-    const { token } = server.runtime.keys.create({ name: 'other account' });
+    const { token } = await server.runtime.keys.create({ name: 'other account' });
     expect((await server.api(`/v1/requests/${id}`, { method: 'DELETE', key: token })).status).toBe(403);
     const res = await server.api(`/v1/requests/${id}`, { method: 'DELETE' });
     expect(await res.json()).toEqual({ request_id: id, deleted: true });
@@ -90,7 +90,7 @@ describe('keys and usage of the account', () => {
       expect(list.keys.find((k: any) => k.current).name).toBe('test');
       expect(JSON.stringify(list)).not.toContain(created.key);
       // Another account sees neither, and cannot revoke them.
-      const { token: stranger } = server.runtime.keys.create({ name: 'stranger' });
+      const { token: stranger } = await server.runtime.keys.create({ name: 'stranger' });
       expect((await (await server.api('/v1/keys', { key: stranger })).json()).keys).toHaveLength(1);
       const foreign = await server.api(`/v1/keys/${created.id}`, { method: 'DELETE', key: stranger });
       expect(foreign.status).toBe(404);

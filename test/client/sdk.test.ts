@@ -102,7 +102,7 @@ describe('RetouchClient', () => {
 
     it("another account's request: PermissionError 403001", async () => {
       const { request_id } = await client.submit(MODEL, input());
-      const stranger = new RetouchClient({ baseUrl: server.url, apiKey: server.runtime.keys.create({ name: 'stranger' }).token });
+      const stranger = new RetouchClient({ baseUrl: server.url, apiKey: (await server.runtime.keys.create({ name: 'stranger' })).token });
       for (const call of [stranger.status(request_id), stranger.result(request_id), stranger.cancel(request_id)]) {
         const err = await rejection(call);
         expect(err).toBeInstanceOf(PermissionError);

@@ -90,14 +90,14 @@ describe('verifyWebhook and the server', () => {
     await expect.poll(() => received.length, { timeout: 10_000 }).toBe(2);
 
     const account = (await server.runtime.store.get(request_id))!.accountId;
-    const secret = server.runtime.keys.webhookSecret(account)!;
+    const secret = (await server.runtime.keys.webhookSecret(account))!;
     const events = [];
     for (const delivery of received) events.push(await client.verifyWebhook(delivery.body, delivery.headers, secret));
     expect(events.map((e) => e.data.status)).toEqual(['in_progress', 'completed']);
     expect(events[1]!.type).toBe('request.completed');
     expect(events[1]!.data).toEqual(await client.result(request_id));
 
-    const stranger = server.runtime.keys.webhookSecret(server.runtime.keys.create({ name: 'other' }).key.accountId)!;
+    const stranger = (await server.runtime.keys.webhookSecret((await server.runtime.keys.create({ name: 'other' })).key.accountId))!;
     await expect(verifyWebhook(received[1]!.body, received[1]!.headers, stranger)).rejects.toBeInstanceOf(WebhookVerificationError);
   });
 });

@@ -32,8 +32,8 @@ function router(engines: Record<string, Engine>, chain: string[], options: Parti
   return new EngineRouter(map, new Map([[MODEL, chain]]), { now });
 }
 
-function context(extra: Partial<RouteContext> = {}): RouteContext & { saved: EngineCheckpoint[] } {
-  const saved: EngineCheckpoint[] = [];
+function context(extra: Partial<RouteContext> = {}): RouteContext & { saved: (EngineCheckpoint | null)[] } {
+  const saved: (EngineCheckpoint | null)[] = [];
   return {
     signal: new AbortController().signal,
     progress: () => {},
@@ -176,6 +176,33 @@ describe('engine router', () => {
     await r.run(MODEL, REQUEST, { ...first, checkpointed: { engine: 'ark', state: { job: 'cgt-0' } } });
     expect(ark.calls[0]!.resume).toEqual({ job: 'cgt-0' });
     expect(first.saved).toEqual([{ engine: 'ark', state: { job: 'cgt-1' } }]);
+  });
+
+  it('an engine given up on leaves no checkpoint behind, so a later attempt does not follow its dead job', async () => {
+    const ark = new Scripted('ark', async (ctx) => {
+      await ctx.checkpoint({ job: 'cgt-2' });
+      throw new EngineUnavailableError('Ark stopped answering');
+    });
+    const r = router({ ark }, ['ark', 'builtin']);
+    const ctx = context();
+    const result = await r.run(MODEL, REQUEST, ctx);
+    expect(result.engine).toBe('builtin');
+    expect(ctx.saved).toEqual([{ engine: 'ark', state: { job: 'cgt-2' } }, null]);
+  });
+
+  it('a slot reserved on an engine that is skipped is given back before the next engine is tried', async () => {
+    const gpu = new Scripted('gpu');
+    let gpuRunningDuringBuiltin = -1;
+    const builtin = new Scripted('builtin', () => {
+      gpuRunningDuringBuiltin = r.states().gpu!.running;
+      return ok();
+    });
+    const r = router({ gpu, builtin }, ['gpu', 'builtin'], { maxConcurrency: 1 });
+    const reservation = r.reserve(MODEL)!;
+    expect(reservation.engine).toBe('gpu');
+    gpu.ready = { ready: false, reason: 'unreachable' };
+    await r.run(MODEL, REQUEST, context({ reservation }));
+    expect(gpuRunningDuringBuiltin).toBe(0);
   });
 
   it('merges the states several workers report: ready when any can use it', () => {

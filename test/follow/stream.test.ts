@@ -61,7 +61,7 @@ describe('status stream', () => {
 
   it('is for the owner only', async () => {
     const id = (await (await server.submit({ image_urls: [dataUri('chelsea.png')], prompt: 'p', 'width×height': '1024x1024(1:1)' })).json()).request_id;
-    const { token } = server.runtime.keys.create({ name: 'stranger' });
+    const { token } = await server.runtime.keys.create({ name: 'stranger' });
     const res = await server.api(`/v1/requests/${id}/status/stream`, { key: token });
     expect(res.status).toBe(403);
     expect((await res.json()).error_code).toBe(403001);

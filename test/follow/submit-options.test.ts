@@ -71,7 +71,7 @@ describe('Idempotency-Key', () => {
 
       const other = await (await send('order-43')).json();
       expect(ids.has(other.request_id)).toBe(false);
-      const { token } = server.runtime.keys.create({ name: 'another account' });
+      const { token } = await server.runtime.keys.create({ name: 'another account' });
       const theirs = await (await send('order-42', token)).json();
       expect(ids.has(theirs.request_id)).toBe(false);
       expect((await server.runtime.store.countByStatus()).in_queue).toBe(3);

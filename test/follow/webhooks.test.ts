@@ -58,14 +58,15 @@ describe('webhooks', () => {
 
     const [msg] = hook.received;
     const account = (await s.runtime.store.get(submitted.request_id))!.accountId;
-    const verified = new Webhook(s.runtime.keys.webhookSecret(account)!).verify(msg!.body, msg!.headers as Record<string, string>) as any;
+    const verified = new Webhook((await s.runtime.keys.webhookSecret(account))!).verify(msg!.body, msg!.headers as Record<string, string>) as any;
     expect(verified.type).toBe('request.completed');
     expect(verified.data).toEqual(result);
     expect(msg!.headers['webhook-id']).toMatch(/^msg_/);
     expect(msg!.headers['user-agent']).toMatch(/^retouch\//);
     // Another account's secret does not verify it.
-    const other = s.runtime.keys.create({ name: 'other' }).key.accountId;
-    expect(() => new Webhook(s.runtime.keys.webhookSecret(other)!).verify(msg!.body, msg!.headers as Record<string, string>)).toThrow();
+    const other = (await s.runtime.keys.create({ name: 'other' })).key.accountId;
+    const otherSecret = (await s.runtime.keys.webhookSecret(other))!;
+    expect(() => new Webhook(otherSecret).verify(msg!.body, msg!.headers as Record<string, string>)).toThrow();
   });
 
   it('also announces in_progress when asked', async () => {

@@ -26,6 +26,11 @@ export class GatedEngine implements Engine {
     this.open = true;
     for (const w of this.waiters.splice(0)) w();
   }
+
+  /** Shuts the gate again: runs from now on wait for the next release(). */
+  hold(): void {
+    this.open = false;
+  }
 }
 
 /** Throws an unexpected (non-public) error, as a bug in an engine would. */

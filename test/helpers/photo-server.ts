@@ -7,19 +7,22 @@ import { PHOTOS } from './paths.js';
 
 export interface PhotoServer {
   url: string;
-  /** Adds a route: `/name` answers with these bytes. */
-  set(name: string, body: Buffer, contentType?: string): void;
+  /** Adds a route: `/name` answers with these bytes (after `delayMs`, like a slow host). */
+  set(name: string, body: Buffer, contentType?: string, delayMs?: number): void;
   close(): Promise<void>;
 }
 
 export async function startPhotoServer(): Promise<PhotoServer> {
-  const extra = new Map<string, { body: Buffer; type: string }>();
+  const extra = new Map<string, { body: Buffer; type: string; delayMs: number }>();
   const server = http.createServer((req, res) => {
     const name = decodeURIComponent((req.url ?? '/').split('?')[0]!.slice(1));
     const added = extra.get(name);
     if (added) {
-      res.writeHead(200, { 'content-type': added.type, 'content-length': added.body.length });
-      return res.end(added.body);
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': added.type, 'content-length': added.body.length });
+        res.end(added.body);
+      }, added.delayMs);
+      return;
     }
     const file = path.join(PHOTOS, path.basename(name));
     if (!name || !fs.existsSync(file)) {
@@ -34,7 +37,12 @@ export async function startPhotoServer(): Promise<PhotoServer> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    set: (name, body, type = 'image/jpeg') => void extra.set(name, { body, type }),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    set: (name, body, type = 'image/jpeg', delayMs = 0) => void extra.set(name, { body, type, delayMs }),
+    close: () =>
+      new Promise((resolve) => {
+        // A delayed answer to a client that is gone (a killed worker) must not hold the close.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -18,7 +18,15 @@ export function retouch(args: string[], env: Record<string, string> = {}) {
 
 /** Starts `retouch serve` (or `retouch api`) on a free port and waits until it listens. */
 export async function startServe(args: string[], env: Record<string, string> = {}, command: 'serve' | 'api' = 'serve'): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, command, '--port', '0', ...args], {
+  return startRetouch(command, ['--port', '0', ...args], env);
+}
+
+/**
+ * Starts `retouch serve|api|worker` and waits until it is ready: listening (its own address, which is
+ * `url` unless it listens on none), or for a worker, taking requests.
+ */
+export async function startRetouch(command: 'serve' | 'api' | 'worker', args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, command, ...args], {
     env: { ...process.env, RETOUCH_API_KEY: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -28,16 +36,18 @@ export async function startServe(args: string[], env: Record<string, string> = {
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}\n${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${out}\n${err}`)), 30_000);
     const check = () => {
-      const line = out.split('\n').find((l) => l.includes('"public_url"'));
+      const line = out.split('\n').find((l) => l.includes(command === 'worker' ? '"worker started"' : '"public_url"'));
       if (line) {
         clearTimeout(timer);
-        resolve(JSON.parse(line).public_url);
+        const parsed = JSON.parse(line);
+        // The public URL may name a load balancer; the address is this process's own.
+        resolve(parsed.public_url && command !== 'serve' ? String(parsed.address) : (parsed.public_url ?? ''));
       }
     };
     child.stdout!.on('data', check);
-    void exited.then(() => reject(new Error(`serve exited:\n${out}\n${err}`)));
+    void exited.then(() => reject(new Error(`${command} exited:\n${out}\n${err}`)));
   });
   return { child, url, stdout: () => out, stderr: () => err, exited };
 }

@@ -64,7 +64,7 @@ export async function startServer(
   const port = (runtime.app!.server.address() as { port: number }).port;
   config.publicUrl = `http://127.0.0.1:${port}`;
   startBackground(runtime);
-  const { token } = runtime.keys.create({ name: 'test' });
+  const { token } = await runtime.keys.create({ name: 'test' });
 
   const api: TestServer['api'] = (path, init = {}) => {
     const headers = new Headers(init.headers);

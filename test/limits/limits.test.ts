@@ -38,7 +38,7 @@ describe('per-account limits', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     // The refused submit cost nothing: the library holds the two accepted ones.
     expect((await (await server.api('/v1/requests')).json()).requests).toHaveLength(2);
-    const other = server.runtime.keys.create({ name: 'other account' }).token;
+    const other = (await server.runtime.keys.create({ name: 'other account' })).token;
     expect((await server.submit(BODY, other)).status).toBe(200);
   });
 
@@ -80,7 +80,7 @@ describe('per-account limits', () => {
       expect(statuses).toEqual([200, 200, 200, 429]);
 
       const account = (await (await server.api('/v1/keys')).json()).keys[0];
-      const accountId = server.runtime.keys.list().find((k) => k.id === account.id)!.accountId;
+      const accountId = (await server.runtime.keys.list()).find((k) => k.id === account.id)!.accountId;
       const set = retouch(['accounts', 'limits', accountId, '--rpm', '5', '--json', '--data-dir', dataDir, '--config', config]);
       expect(set.status).toBe(0);
       expect(JSON.parse(set.stdout)).toEqual({ account: accountId, limits: { rpm: 5, concurrent: null, daily_images: null } });

@@ -226,6 +226,22 @@ export function describeStoreSuite(name: string, open: () => Promise<StoreHarnes
       expect(await store.saveEngineState(r.id, 'w1', { engine: 'x', state: 2 })).toBe(false);
       const again = await store.claim('w2', LEASE, T0 + LEASE + 2);
       expect(again).toMatchObject({ id: r.id, attempts: 2, engineState: checkpoint });
+      // An engine that moved on clears it.
+      expect(await store.saveEngineState(r.id, 'w2', null)).toBe(true);
+      expect(await store.release(r.id, 'w2')).toBe(true);
+      expect((await store.claim('w3', LEASE, T0 + LEASE + 3))!.engineState).toBeNull();
+    });
+
+    it('a queued request cancelled with a checkpoint hands it back, so that its upstream job is stopped too', async () => {
+      const r = await enqueue(store, newRequest(), NO_LIMIT);
+      await store.claim('w1', LEASE, T0);
+      const checkpoint = { engine: 'gpu', state: { prompt_id: 'p-1' } };
+      await store.saveEngineState(r.id, 'w1', checkpoint);
+      // Back in the queue (a shutdown), then cancelled there.
+      await store.release(r.id, 'w1');
+      expect(await store.cancel(r.id, T0 + 1)).toMatchObject({ outcome: 'cancelled', engineState: checkpoint });
+      const plain = await enqueue(store, newRequest(), NO_LIMIT);
+      expect(await store.cancel(plain.id, T0 + 2)).toMatchObject({ outcome: 'cancelled', engineState: null });
     });
 
     it('release gives a request back without counting the attempt', async () => {

@@ -101,7 +101,7 @@ describe('the replicate client against retouch', () => {
 
   it('reads only the caller\'s own files in image_input', async () => {
     const file = await replicate.files.create(photo('horse.png'));
-    const other = client(server, server.runtime.keys.create({ name: 'other' }).token);
+    const other = client(server, (await server.runtime.keys.create({ name: 'other' })).token);
     const error = await other.predictions.create({ model: MODEL, input: { prompt: 'p', image_input: [file.urls.get] } }).catch((e) => e);
     expect(error.response.status).toBe(422);
     expect(error.message).toContain('there is no file');

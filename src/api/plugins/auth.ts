@@ -3,7 +3,7 @@
  * the request; routes check ownership against it.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { KeyStore, Principal } from '../../keys/store.js';
+import type { KeyStore, Principal } from '../../keys/types.js';
 import { UnauthorizedError } from '../errors.js';
 
 declare module 'fastify' {
@@ -14,25 +14,24 @@ declare module 'fastify' {
 
 /**
  * The principal behind an Authorization header sent with one of `schemes` ("Bearer", and the other
- * APIs' "Key" and "Token"), or why there is none, in words that name the expected header.
+ * APIs' "Key" and "Token"), or why there is none, in words that name the expected header. With
+ * PostgreSQL an unreachable database throws (503) rather than answering "invalid key".
  */
-export function authenticate(keys: KeyStore, header: string | undefined, schemes: readonly string[] = ['Bearer']): Principal | UnauthorizedError {
+export async function authenticate(keys: KeyStore, header: string | undefined, schemes: readonly string[] = ['Bearer']): Promise<Principal | UnauthorizedError> {
   const expected = schemes.map((s) => `"${s} <key>"`).join(' or ');
   if (!header) return new UnauthorizedError(`Missing API key: send the header "Authorization: ${schemes[0]} <key>".`);
   const m = /^(\S+)\s+(\S+)\s*$/.exec(header);
   const token = m && schemes.some((s) => s.toLowerCase() === m[1]!.toLowerCase()) ? m[2] : undefined;
   if (!token) return new UnauthorizedError(`Malformed Authorization header: expected ${expected}.`);
-  return keys.authenticate(token) ?? new UnauthorizedError('Invalid or revoked API key.');
+  return (await keys.authenticate(token)) ?? new UnauthorizedError('Invalid or revoked API key.');
 }
 
 export function requireApiKey(app: FastifyInstance, keys: KeyStore): void {
   app.decorateRequest('principal', null);
-  // A callback hook, not an async one: this runs on every call and needs no promise.
-  app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
-    const principal = authenticate(keys, request.headers.authorization);
-    if (principal instanceof UnauthorizedError) return done(principal);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const principal = await authenticate(keys, request.headers.authorization);
+    if (principal instanceof UnauthorizedError) throw principal;
     request.principal = principal;
-    done();
   });
 }
 

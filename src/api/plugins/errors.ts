@@ -8,6 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorDetail } from '../../errors.js';
 import { PublicError } from '../../errors.js';
+import { DatabaseUnavailableError } from '../../db/errors.js';
 import { RetryLaterError } from '../../requests/errors.js';
 import { toErrorDetails } from '../validation.js';
 
@@ -51,9 +52,11 @@ function envelope(request: FastifyRequest, error: FastifyError | Error): { statu
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = envelope(request, error);
-    if (status >= 500) request.log.error({ err: error }, 'internal error');
+    // An outage is not a bug: one line per refused call, without a stack.
+    if (error instanceof DatabaseUnavailableError) request.log.warn({ error_code: body.error_code, cause: (error.cause as Error)?.message }, body.message);
+    else if (status >= 500) request.log.error({ err: error }, 'internal error');
     else request.log.info({ error_code: body.error_code }, body.message);
-    if (error instanceof RetryLaterError) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof RetryLaterError || error instanceof DatabaseUnavailableError) reply.header('retry-after', String(error.retryAfterSeconds));
     if (status === 401) reply.header('www-authenticate', 'Bearer');
     // The client may still be sending the body we refused: end the connection rather than read it.
     if (status === 413) reply.header('connection', 'close');

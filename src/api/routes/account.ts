@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { ApiKey } from '../../keys/store.js';
+import type { ApiKey } from '../../keys/types.js';
 import { effectiveLimits, utcDayStart } from '../../requests/limits.js';
 import type { ApiDeps } from '../context.js';
 import { KeyNotFoundError } from '../errors.js';
@@ -39,7 +39,7 @@ export function accountRoutes(app: FastifyInstance, deps: ApiDeps): void {
     schema: { summary: "List the account's keys", tags: ['account'], response: { 200: Type.Object({ keys: Type.Array(KeyInfo) }) } },
     handler: async (request) => {
       const p = principalOf(request);
-      return { keys: keys.list(p.accountId).map((k) => info(k, p.keyId)) };
+      return { keys: (await keys.list(p.accountId)).map((k) => info(k, p.keyId)) };
     },
   });
 
@@ -52,7 +52,7 @@ export function accountRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     handler: async (request: FastifyRequest<{ Body: { name?: string } | undefined }>) => {
       const p = principalOf(request);
-      const { key, token } = keys.create({ name: request.body?.name, accountId: p.accountId });
+      const { key, token } = await keys.create({ name: request.body?.name, accountId: p.accountId });
       request.log.info({ key_id: key.id }, 'key created');
       return { ...info(key, p.keyId), key: token };
     },
@@ -67,9 +67,9 @@ export function accountRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     handler: async (request: FastifyRequest<{ Params: { key_id: string } }>) => {
       const p = principalOf(request);
-      const key = keys.get(request.params.key_id);
+      const key = await keys.get(request.params.key_id);
       if (!key || key.accountId !== p.accountId) throw new KeyNotFoundError(request.params.key_id);
-      keys.revoke(key.id);
+      await keys.revoke(key.id);
       request.log.info({ key_id: key.id }, 'key revoked');
       return { id: key.id, revoked: true as const };
     },

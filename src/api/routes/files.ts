@@ -1,6 +1,7 @@
 /**
  * Downloads of stored files by signed URL. No bearer token: the signature is the permission, as on
- * the hosted service, whose clients download outputs without one.
+ * the hosted service, whose clients download outputs without one. Files in a bucket are answered
+ * with a redirect to a presigned URL of a few minutes (or relayed, `--storage-downloads stream`).
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -21,6 +22,12 @@ export function fileRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { expires, signature } = request.query as { expires?: string; signature?: string };
       const key = `${kind}/${owner}/${name}`;
       if (!storage.verify(key, expires, signature, Date.now())) throw new FileAccessError();
+      if (storage.directUrl && deps.config.storageDownloads === 'redirect') {
+        const direct = await storage.directUrl(key, name);
+        if (!direct) throw new FileNotFoundError();
+        // The redirect may be cached briefly; the presigned URL it names lives a few minutes.
+        return reply.header('cache-control', 'private, max-age=60').redirect(direct, 302);
+      }
       const file = await storage.open(key);
       if (!file) throw new FileNotFoundError();
       const maxAge = Math.max(0, Number(expires) - Math.floor(Date.now() / 1000));

@@ -15,7 +15,8 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (_request, reply) => {
-      const store = await deps.store.ping().then(() => true, () => false);
+      // A database that does not answer within a probe's usual timeout counts as down.
+      const store = await Promise.race([deps.store.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(r, 2_000, false).unref())]);
       const workers = store && (await deps.workersAlive().catch(() => false));
       const engines: Record<string, EngineState> = workers ? await deps.engineStates().catch(() => ({})) : {};
       // A model with no ready engine still accepts requests (they queue), so the node stays in

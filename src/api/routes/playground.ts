@@ -32,13 +32,15 @@ const ASSET_NAME = /^[\w-]+(\.[\w-]+)+$/;
  * public URL, which may name another origin than the one the page was opened at (127.0.0.1 vs
  * localhost, or a proxy in front): that origin is this server too, so images and calls may go there.
  */
-function contentSecurityPolicy(publicUrl: string): string {
+function contentSecurityPolicy(publicUrl: string, bucketOrigin: string | undefined): string {
   let origin = '';
   try {
     origin = ` ${new URL(publicUrl).origin}`;
   } catch {
     // No usable public URL: 'self' alone.
   }
+  // Files in a bucket: their URLs redirect there, and the policy applies to the redirect's target.
+  if (bucketOrigin) origin += ` ${bucketOrigin}`;
   return [
     "default-src 'self'",
     "script-src 'self'",
@@ -67,7 +69,8 @@ export function playgroundRoutes(app: FastifyInstance, deps: ApiDeps, dir = PLAY
         .header('cache-control', 'no-store')
         .send('The playground is not built. Run `npm run build` (npm install does it), then reload this page.\n');
     }
-    return secure(reply, deps.config.publicUrl)
+    const bucket = deps.config.storageDownloads === 'redirect' ? deps.storage.directOrigin : undefined;
+    return secure(reply, contentSecurityPolicy(deps.config.publicUrl, bucket))
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-cache')
       .send(html);
@@ -95,9 +98,9 @@ export function playgroundRoutes(app: FastifyInstance, deps: ApiDeps, dir = PLAY
   });
 }
 
-function secure(reply: FastifyReply, publicUrl: string): FastifyReply {
+function secure(reply: FastifyReply, policy: string): FastifyReply {
   return reply
-    .header('content-security-policy', contentSecurityPolicy(publicUrl))
+    .header('content-security-policy', policy)
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
     .header('x-frame-options', 'DENY');

@@ -11,9 +11,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FINAL_STATUSES, type RequestEvent, type RequestRecord } from '../../requests/types.js';
 import { RequestParams, type ProgressEventData, type StatusEventData } from '../../contract/schemas.js';
+import { PublicError } from '../../errors.js';
 import type { ApiDeps } from '../context.js';
 import { ForbiddenRequestError, RequestNotFoundError } from '../errors.js';
-import { POLL_INTERVAL_MS, sleep } from '../follow.js';
+import { ANNOUNCED_POLL_MS, ChangeWaiter, POLL_INTERVAL_MS } from '../follow.js';
 import { principalOf } from '../plugins/auth.js';
 
 export const KEEP_ALIVE_MS = 15_000;
@@ -78,6 +79,9 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps, options: { kee
       if (first.accountId !== principalOf(request).accountId) throw new ForbiddenRequestError();
 
       const cursor = parseLastEventId(request.headers['last-event-id'] as string | undefined);
+      // Subscribed before the first read: a change announced in between is not missed.
+      const changes = new ChangeWaiter(store, id);
+      const pollMs = changes.announced ? ANNOUNCED_POLL_MS : POLL_INTERVAL_MS;
       const closed = new AbortController();
       request.raw.once('close', () => closed.abort());
       open.add(closed);
@@ -118,11 +122,14 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps, options: { kee
             cursor.stamp = stamp;
           }
           if (Date.now() - lastWrite >= keepAliveMs) send(': keep-alive\n\n');
-          await sleep(Math.min(POLL_INTERVAL_MS, keepAliveMs), closed.signal);
+          await changes.wait(Math.min(pollMs, keepAliveMs), closed.signal);
         }
       } catch (err) {
-        request.log.error({ err }, 'status stream failed');
+        // The client reconnects with Last-Event-ID; an outage of the database is no bug of ours.
+        if (err instanceof PublicError) request.log.warn({ error: err.message }, 'status stream interrupted');
+        else request.log.error({ err }, 'status stream failed');
       } finally {
+        changes.close();
         open.delete(closed);
         res.end();
       }

@@ -20,6 +20,8 @@ import { OPENAI_PREFIX, openaiSurface } from './openai/index.js';
 import { REPLICATE_PREFIX, replicateSurface } from './replicate/index.js';
 import { replicateWebhookFormat } from './replicate/webhook.js';
 import { LinkSigner } from './shared/links.js';
+import type { SecretSource } from '../../secrets.js';
+import { UrlSigner } from '../../storage/signer.js';
 import { surfaceOf } from './shared/record.js';
 
 export { FAL_PREFIX, OPENAI_PREFIX, REPLICATE_PREFIX };
@@ -42,19 +44,19 @@ export async function registerSurfaces(app: FastifyInstance, deps: ApiDeps, opti
     model,
     config: deps.config,
     storage: deps.storage,
-    links: LinkSigner.fromDataDir(deps.config.dataDir),
+    links: new LinkSigner(new UrlSigner(await deps.secret('url_signing'))),
     syncTimeoutMs: deps.config.syncTimeout,
     keepAliveMs: options.keepAliveMs,
   };
   await app.register(replicateSurface, { prefix: REPLICATE_PREFIX, ctx });
-  await app.register(falSurface, { prefix: FAL_PREFIX, ctx, key: FalWebhookKey.fromDataDir(deps.config.dataDir) });
+  await app.register(falSurface, { prefix: FAL_PREFIX, ctx, key: FalWebhookKey.fromSeed(await deps.secret('fal_webhook')) });
   await app.register(openaiSurface, { prefix: OPENAI_PREFIX, ctx });
 }
 
 /** For the webhook dispatcher: how a request made through a surface is announced. */
-export function surfaceWebhookFormats(config: Config, storage: FileStorage): (input: unknown) => WebhookFormat | undefined {
-  const ctx: RenderContext = { config, storage, links: LinkSigner.fromDataDir(config.dataDir) };
-  const falKey = FalWebhookKey.fromDataDir(config.dataDir);
+export async function surfaceWebhookFormats(config: Config, storage: FileStorage, secret: SecretSource): Promise<(input: unknown) => WebhookFormat | undefined> {
+  const ctx: RenderContext = { config, storage, links: new LinkSigner(new UrlSigner(await secret('url_signing'))) };
+  const falKey = FalWebhookKey.fromSeed(await secret('fal_webhook'));
   return (input) => {
     const surface = surfaceOf(input);
     if (surface?.name === 'replicate') return replicateWebhookFormat(ctx, input);

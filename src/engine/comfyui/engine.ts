@@ -114,8 +114,16 @@ export class ComfyUIEngine implements Engine {
       }
       const tried = new Set<ComfyServer>();
       let failure: string | undefined;
+      let rechecked = false;
       for (;;) {
-        const server = this.pool.pick(tried);
+        let server = this.pool.pick(tried);
+        if (!server && !rechecked) {
+          // A server marked down may be back already (a restart is over in seconds, and the next
+          // probe may be a while off): check once more before this request gives up on the engine.
+          rechecked = true;
+          await Promise.all(this.pool.servers.filter((s) => !tried.has(s)).map((s) => s.probe()));
+          server = this.pool.pick(tried);
+        }
         if (!server) throw new EngineUnavailableError(failure ?? this.pool.status().reason ?? 'no ComfyUI server can take the request');
         tried.add(server);
         try {

@@ -6,7 +6,7 @@
 import type { SqliteDatabase } from '../../db/sqlite.js';
 import { ForeignWrites, migrate } from '../../db/sqlite.js';
 import { LimitExceededError, QueueFullError } from '../errors.js';
-import { effectiveLimits, RATE_WINDOW_MS, rateRetryAfter, secondsToNextUtcDay, utcDayStart, withoutUndefined } from '../limits.js';
+import { effectiveLimits, RATE_WINDOW_MS, rateRetryAfter, secondsToNextUtcDay, utcDayStart } from '../limits.js';
 import {
   IDEMPOTENCY_WINDOW_MS,
   type AccountLimitOverrides,
@@ -32,107 +32,35 @@ import {
   type RequestStore,
   type WorkerHeartbeat,
 } from '../types.js';
+import {
+  overrideColumns,
+  retryAfterSeconds,
+  toDelivery,
+  toOverrides,
+  toRecord,
+  toUsageEntry,
+  usageDays,
+  workerLostError,
+  type DeliveryRow,
+  type LedgerRow,
+  type OverridesRow,
+  type RecordRow,
+  type UsageDayRow,
+} from '../rows.js';
 import { requestMigrations } from './schema.js';
 
-interface Row {
-  id: string;
-  account_id: string;
-  model_id: string;
-  status: RequestStatus;
-  progress: number;
-  attempts: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  expires_at: number;
-  result: string | null;
-  error: string | null;
-  queue_position?: number | null;
+interface Row extends RecordRow {
   input?: string;
   lease_owner?: string;
   engine_state?: string | null;
 }
 
-interface DeliveryRow {
-  id: string;
-  request_id: string;
-  account_id: string;
-  url: string;
-  status: RequestStatus;
-  attempts: number;
-  created_at: number;
-}
-
-const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
-  id: r.id,
-  requestId: r.request_id,
-  accountId: r.account_id,
-  url: r.url,
-  status: r.status,
-  attempts: r.attempts,
-  createdAt: r.created_at,
-});
-
 const RECORD_COLUMNS =
   'id, account_id, model_id, status, progress, attempts, created_at, started_at, finished_at, expires_at, result, error';
-
-function toRecord(row: Row): RequestRecord {
-  return {
-    id: row.id,
-    accountId: row.account_id,
-    modelId: row.model_id,
-    status: row.status,
-    progress: row.progress,
-    attempts: row.attempts,
-    queuePosition: row.status === 'in_queue' ? (row.queue_position ?? null) : null,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    expiresAt: row.expires_at,
-    result: row.result ? (JSON.parse(row.result) as RequestResult) : null,
-    error: row.error ? (JSON.parse(row.error) as RequestError) : null,
-  };
-}
-
-interface LedgerRow {
-  request_id: string;
-  account_id: string;
-  model_id: string;
-  status: UsageEntry['status'];
-  created_at: number;
-  finished_at: number;
-  images: number;
-  megapixels: number;
-  compute_seconds: number;
-  engine: string | null;
-  upstream: string | null;
-}
-
-const toUsageEntry = (r: LedgerRow): UsageEntry => ({
-  requestId: r.request_id,
-  accountId: r.account_id,
-  modelId: r.model_id,
-  status: r.status,
-  createdAt: r.created_at,
-  finishedAt: r.finished_at,
-  images: r.images,
-  megapixels: round2(r.megapixels),
-  computeSeconds: round2(r.compute_seconds),
-  engine: r.engine,
-  upstream: r.upstream ? (JSON.parse(r.upstream) as UsageEntry['upstream']) : null,
-});
-
-const round2 = (n: number) => Math.round(n * 100) / 100;
-
-/** How an override that lifts a limit is kept (NULL is "no override"). */
-const NO_LIMIT = -1;
 
 /** How stale a read may be after another process wrote (this process's writes are seen at once). */
 const FOREIGN_CHECK_MS = 25;
 const MAX_RECENT = 10_000;
-
-/** How long a full queue asks clients to wait, before any request has run. */
-const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 export class SqliteRequestStore implements RequestStore {
   private readonly sql;
@@ -296,14 +224,10 @@ export class SqliteRequestStore implements RequestStore {
     return { record: toRecord({ ...row, queue_position: queued }), created: true };
   };
 
-  /**
-   * When a full queue will have room again: a place frees up each time a running request ends, so
-   * about the recent run time divided by the requests running. Only asked when the queue is full.
-   */
+  /** Only asked when the queue is full. */
   private retryAfterSeconds(): number {
     const { avg, running } = this.sql.recentRuns.get() as { avg: number | null; running: number };
-    if (!avg) return DEFAULT_RETRY_AFTER_SECONDS;
-    return Math.min(60, Math.max(1, Math.ceil(avg / 1000 / Math.max(1, running))));
+    return retryAfterSeconds(avg, running);
   }
 
   /** Throws LimitExceededError for the first limit the account is at; see limits.ts for the rules. */
@@ -323,10 +247,7 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   private overridesOf(accountId: string): AccountLimitOverrides {
-    const row = this.sql.overrides.get(accountId) as { rpm: number | null; concurrent: number | null; daily_images: number | null } | undefined;
-    if (!row) return {};
-    const read = (v: number | null) => (v === null ? undefined : v === NO_LIMIT ? null : v);
-    return withoutUndefined({ rpm: read(row.rpm), concurrent: read(row.concurrent), dailyImages: read(row.daily_images) });
+    return toOverrides(this.sql.overrides.get(accountId) as OverridesRow | undefined);
   }
 
   async limitOverrides(accountId: string): Promise<AccountLimitOverrides> {
@@ -334,9 +255,9 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async setLimitOverrides(accountId: string, overrides: AccountLimitOverrides): Promise<void> {
-    const write = (v: number | null | undefined) => (v === undefined ? null : v === null ? NO_LIMIT : v);
-    if (Object.values(overrides).every((v) => v === undefined)) this.sql.clearOverrides.run(accountId);
-    else this.sql.setOverrides.run(accountId, write(overrides.rpm), write(overrides.concurrent), write(overrides.dailyImages));
+    const columns = overrideColumns(overrides);
+    if (!columns) this.sql.clearOverrides.run(accountId);
+    else this.sql.setOverrides.run(accountId, ...columns);
   }
 
   async enqueue(request: NewRequest, limits: EnqueueLimits): Promise<Enqueued> {
@@ -408,9 +329,9 @@ export class SqliteRequestStore implements RequestStore {
     return this.changed(this.sql.progress.run(Math.min(1, Math.max(0, progress)), id, owner).changes === 1);
   }
 
-  async saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint): Promise<boolean> {
+  async saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint | null): Promise<boolean> {
     // No change of what a status read shows, so the records kept in memory stay valid.
-    return this.sql.engineState.run(JSON.stringify(checkpoint), id, owner).changes === 1;
+    return this.sql.engineState.run(checkpoint && JSON.stringify(checkpoint), id, owner).changes === 1;
   }
 
   async complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean> {
@@ -427,11 +348,7 @@ export class SqliteRequestStore implements RequestStore {
 
   async recoverExpiredLeases(now: number, maxAttempts: number): Promise<ExpiredLeases> {
     return this.db.transaction((): ExpiredLeases => {
-      const error: RequestError = {
-        code: 'worker_lost',
-        message: `The request was started ${maxAttempts} times and its worker stopped each time; it will not be retried.`,
-      };
-      const failed = this.sql.failExhausted.all(JSON.stringify(error), now, now, maxAttempts) as string[];
+      const failed = this.sql.failExhausted.all(JSON.stringify(workerLostError(maxAttempts)), now, now, maxAttempts) as string[];
       const requeued = this.sql.requeueExpired.all(now, maxAttempts) as string[];
       if (failed.length || requeued.length) this.forget();
       return { requeued, failed };
@@ -511,27 +428,11 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async usageByDay(accountId: string, since: number): Promise<UsageDay[]> {
-    const rows = this.sql.usage.all(accountId, since) as {
-      day: string; requests: number; completed: number; failed: number; cancelled: number; images: number; mp: number; compute: number;
-    }[];
-    const days = new Map<string, UsageDay>();
-    for (const r of rows) {
-      days.set(r.day, {
-        day: r.day,
-        requests: r.requests,
-        completed: r.completed,
-        failed: r.failed,
-        cancelled: r.cancelled,
-        images: r.images,
-        outputMegapixels: round2(r.mp),
-        computeSeconds: round2(r.compute),
-        engines: {},
-        upstream: {},
-      });
-    }
-    for (const e of this.sql.usageEngines.all(accountId, since) as { day: string; engine: string; n: number }[]) days.get(e.day)!.engines[e.engine] = e.n;
-    for (const u of this.sql.usageUpstream.all(accountId, since) as { day: string; name: string; total: number }[]) days.get(u.day)!.upstream[u.name] = u.total;
-    return [...days.values()];
+    return usageDays(
+      this.sql.usage.all(accountId, since) as UsageDayRow[],
+      this.sql.usageEngines.all(accountId, since) as { day: string; engine: string; n: number }[],
+      this.sql.usageUpstream.all(accountId, since) as { day: string; name: string; total: number }[],
+    );
   }
 
   async usageEntries(filter: { since: number; until?: number | undefined; accountId?: string | undefined; after?: string | undefined; limit: number }): Promise<UsageEntry[]> {

@@ -6,20 +6,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { SignedUrlStorage, type SignedUrls } from '../signed-urls.js';
 import { contentTypeOf, isValidKey, type FileStorage, type OpenedFile } from '../types.js';
-import { UrlSigner } from './signer.js';
 
-export const FILES_ROUTE_PREFIX = '/files/';
-
-export class LocalStorage implements FileStorage {
+export class LocalStorage extends SignedUrlStorage implements FileStorage {
   private readonly root: string;
 
-  constructor(
-    dataDir: string,
-    /** Read on every call: the public URL is only known once the server listens on port 0. */
-    private readonly publicUrl: () => string,
-    private readonly signer: UrlSigner = UrlSigner.fromDataDir(dataDir),
-  ) {
+  constructor(dataDir: string, urls: SignedUrls) {
+    super(urls);
     this.root = path.join(dataDir, 'files');
     fs.mkdirSync(this.root, { recursive: true });
   }
@@ -80,31 +74,5 @@ export class LocalStorage implements FileStorage {
       }
     }
     return deleted;
-  }
-
-  signedUrl(key: string, expiresAt: number): string {
-    const expires = Math.floor(expiresAt / 1000);
-    return `${this.publicUrl()}${FILES_ROUTE_PREFIX}${key}?expires=${expires}&signature=${this.signer.sign(key, expires)}`;
-  }
-
-  /** For the files route: is this a valid, unexpired signature for this key? */
-  verify(key: string, expires: string | undefined, signature: string | undefined, now: number): boolean {
-    if (!isValidKey(key) || !expires || !signature || !/^\d{1,12}$/.test(expires)) return false;
-    return this.signer.verify(key, Number(expires), signature, now);
-  }
-
-  keyOfSignedUrl(url: string, now: number): string | undefined {
-    const base = this.publicUrl() + FILES_ROUTE_PREFIX;
-    if (!url.startsWith(base)) return undefined;
-    let parsed: URL;
-    let key: string;
-    try {
-      parsed = new URL(url);
-      key = decodeURIComponent(url.slice(base.length).split('?')[0] ?? '');
-    } catch {
-      return undefined;
-    }
-    const ok = this.verify(key, parsed.searchParams.get('expires') ?? undefined, parsed.searchParams.get('signature') ?? undefined, now);
-    return ok ? key : undefined;
   }
 }

@@ -45,7 +45,7 @@ describe('ark engine', () => {
     expect(result.warnings).toEqual([expect.stringContaining('Ark has no equivalent of scale, so scale 0.8 was not applied')]);
     expectNoUpstreamLinks(result, ark.url);
 
-    const stored = server.runtime.db.prepare('SELECT result FROM requests WHERE id = ?').pluck().get(result.request_id) as string;
+    const stored = server.runtime.db!.prepare('SELECT result FROM requests WHERE id = ?').pluck().get(result.request_id) as string;
     const kept = JSON.parse(stored);
     expect(kept.usage).toMatchObject({ provider: 'ark', images: 1, generated_images: 1, output_tokens: 4096 });
     expect(kept.metadata.outputs[0]).toMatch(/\/cdn\/out-\d+-\w+\.jpg\?…$/);

@@ -35,20 +35,6 @@ export class FalWebhookKey {
     return new FalWebhookKey(crypto.createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' }));
   }
 
-  static fromDataDir(dataDir: string): FalWebhookKey {
-    const file = path.join(dataDir, 'fal-webhook-ed25519');
-    fs.mkdirSync(dataDir, { recursive: true });
-    try {
-      // 'wx' fails when the file exists: the first process to start writes it, the others read it.
-      fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const seed = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
-    if (seed.length !== 32) throw new Error(`${file} does not hold a 32-byte hex ED25519 seed`);
-    return FalWebhookKey.fromSeed(seed);
-  }
-
   jwks(): { keys: Jwk[] } {
     return { keys: [this.jwk] };
   }

@@ -181,7 +181,7 @@ export async function replicateSurface(app: FastifyInstance, options: { ctx: Sur
 
   app.get('/webhooks/default/secret', {
     schema: { hide: true },
-    handler: async (request) => ({ key: keys.webhookSecret(principalOf(request).accountId) }),
+    handler: async (request) => ({ key: await keys.webhookSecret(principalOf(request).accountId) }),
   });
 
   // In a scope of its own: the multipart plugin adds hooks to every route of its scope.

@@ -1,18 +1,14 @@
 /**
  * Links that work without a key, because the clients follow them without one: Replicate's
  * `urls.stream`, fal's upload URL (the client PUTs the bytes there bare) and fal's `file_url`. Each
- * is signed with the data dir's secret, over what it grants ("replicate-stream/<id>") and its
+ * is signed with the deployment's URL secret, over what it grants ("replicate-stream/<id>") and its
  * expiry, like the storage's file URLs (whose keys never start with these names, so no signature of
  * one kind is valid for another).
  */
-import { UrlSigner } from '../../../storage/local/signer.js';
+import type { UrlSigner } from '../../../storage/signer.js';
 
 export class LinkSigner {
   constructor(private readonly signer: UrlSigner) {}
-
-  static fromDataDir(dataDir: string): LinkSigner {
-    return new LinkSigner(UrlSigner.fromDataDir(dataDir));
-  }
 
   /** `expires=…&signature=…` for a grant until `expiresAt` (ms since epoch). */
   query(grant: string, expiresAt: number): string {

@@ -7,7 +7,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import { PublicError } from '../../../errors.js';
-import type { KeyStore } from '../../../keys/store.js';
+import type { KeyStore } from '../../../keys/types.js';
 import { RetryLaterError } from '../../../requests/errors.js';
 import { UnauthorizedError } from '../../errors.js';
 import { authenticate } from '../../plugins/auth.js';
@@ -99,12 +99,11 @@ export interface ScopeOptions {
 
 export function setUpSurfaceScope(app: FastifyInstance, options: ScopeOptions): void {
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (request.routeOptions.config?.public) return done();
-    const principal = authenticate(options.keys, request.headers.authorization, options.schemes);
-    if (principal instanceof UnauthorizedError) return done(principal);
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.public) return;
+    const principal = await authenticate(options.keys, request.headers.authorization, options.schemes);
+    if (principal instanceof UnauthorizedError) throw principal;
     request.principal = principal;
-    done();
   });
 
   // The clients send `Content-Type: application/json` on bodiless POSTs and PUTs (cancel).

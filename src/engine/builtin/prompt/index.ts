@@ -10,7 +10,6 @@
  *
  * Deterministic: no randomness, no locale, no clock. docs/prompts.md is the user-facing description.
  */
-import v8 from 'node:v8';
 import type { InterpretOptions, Plan, Span } from './types.js';
 import { splitClauses } from './clauses.js';
 import { resolveReferences, type Entry } from './fusion.js';
@@ -21,13 +20,14 @@ import type { Draft } from './rules.js';
 export type * from './types.js';
 export { describeUnused } from './describe.js';
 
-/**
- * Each pattern is compiled when it first runs, and keeps its code from then on (as long as it is run by
- * the pattern object itself: see matchesOf in pattern.ts). By default V8 compiles a pattern twice,
- * to bytecode and then, after one run, to native code; compiling straight to native code halves the
- * first prompt's time (about 60–100 ms against 200–300 ms here, from src under tsx).
+/*
+ * V8 throws compiled regular expressions away during garbage collection when they have not run
+ * lately, so the next prompt recompiles the rule tables (about 90 ms a request with V8's default
+ * tier-up). `--no-regexp-tier-up` halved that, but Node 20's V8 then crashes the process now and
+ * then (SIGSEGV in NativeRegExpMacroAssembler::Execute, jumping to a flushed expression), whether
+ * the flag is set at start or later: seen in `retouch worker` processes on PostgreSQL. A smaller
+ * set of patterns is the real cure.
  */
-v8.setFlagsFromString('--no-regexp-tier-up');
 
 /** The upstream rule: inputs plus outputs at most 15. */
 const MAX_IMAGES = 15;

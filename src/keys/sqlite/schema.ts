@@ -1,4 +1,4 @@
-import type { Migrations } from '../db/sqlite.js';
+import type { Migrations } from '../../db/sqlite.js';
 
 export const keyMigrations: Migrations = {
   module: 'keys',

@@ -1,55 +1,17 @@
-/**
- * Accounts and their API keys. A request belongs to the account of the key that submitted it; an
- * account may hold several keys, so that one can be rotated without losing access to its requests.
- */
-import crypto from 'node:crypto';
-import type { SqliteDatabase } from '../db/sqlite.js';
-import { ForeignWrites, migrate } from '../db/sqlite.js';
+/** The embedded key store: accounts and API keys in the data dir's SQLite file. */
+import type { SqliteDatabase } from '../../db/sqlite.js';
+import { ForeignWrites, migrate } from '../../db/sqlite.js';
+import { EnvKey } from '../env-key.js';
+import { displayPrefix, hashToken, newId, newToken, newWebhookSecret } from '../token.js';
+import { ENV_ACCOUNT_ID, ENV_KEY_ID, type ApiKey, type KeyStore, type Principal } from '../types.js';
+import { MAX_KNOWN_KEYS, toKey, type KeyRow } from '../rows.js';
 import { keyMigrations } from './schema.js';
-import { displayPrefix, hashToken, newId, newToken, newWebhookSecret } from './token.js';
 
-export interface ApiKey {
-  id: string;
-  accountId: string;
-  name: string;
-  prefix: string;
-  createdAt: number;
-  revokedAt: number | null;
-}
-
-export interface Principal {
-  accountId: string;
-  keyId: string;
-}
-
-const MAX_KNOWN_KEYS = 10_000;
 const VERSION_CHECK_MS = 100;
 
-/** The account that RETOUCH_API_KEY acts for. */
-export const ENV_ACCOUNT_ID = 'acct_env';
-const ENV_KEY_ID = 'key_env';
-
-interface KeyRow {
-  id: string;
-  account_id: string;
-  name: string;
-  prefix: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-const toKey = (r: KeyRow): ApiKey => ({
-  id: r.id,
-  accountId: r.account_id,
-  name: r.name,
-  prefix: r.prefix,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-});
-
-export class KeyStore {
+export class SqliteKeyStore implements KeyStore {
   private readonly sql;
-  private readonly envKeyHash: Buffer | undefined;
+  private readonly envKey: EnvKey;
   /**
    * Keys already seen, by hash: authentication runs on every call, and the answer only changes when
    * a key is revoked. A revocation by this process clears it at once; one by another process (the
@@ -77,17 +39,11 @@ export class KeyStore {
       byHash: db.prepare('SELECT id, account_id FROM api_keys WHERE hash = ? AND revoked_at IS NULL'),
       active: db.prepare('SELECT count(*) FROM api_keys WHERE revoked_at IS NULL').pluck(),
     };
-    if (options.envKey) {
-      this.envKeyHash = Buffer.from(hashToken(options.envKey), 'hex');
-      this.sql.insertAccount.run(ENV_ACCOUNT_ID, 'RETOUCH_API_KEY', Date.now(), newWebhookSecret());
-    }
+    this.envKey = new EnvKey(options.envKey);
+    if (this.envKey.configured) this.sql.insertAccount.run(ENV_ACCOUNT_ID, 'RETOUCH_API_KEY', Date.now(), newWebhookSecret());
   }
 
-  /**
-   * Creates a key, in `accountId` when given (it must exist), otherwise in a new account named
-   * like the key. The token is returned once and only its hash is kept.
-   */
-  create(options: { name?: string | undefined; accountId?: string | undefined } = {}): { key: ApiKey; token: string } {
+  async create(options: { name?: string | undefined; accountId?: string | undefined } = {}): Promise<{ key: ApiKey; token: string }> {
     const now = Date.now();
     const name = options.name?.trim() || 'default';
     return this.db.transaction(() => {
@@ -104,41 +60,36 @@ export class KeyStore {
     })();
   }
 
-  /** Every key, or those of one account. */
-  list(accountId?: string): ApiKey[] {
+  async list(accountId?: string): Promise<ApiKey[]> {
     const rows = accountId === undefined ? this.sql.list.all() : this.sql.listOf.all(accountId);
     return (rows as KeyRow[]).map(toKey);
   }
 
-  get(id: string): ApiKey | undefined {
+  async get(id: string): Promise<ApiKey | undefined> {
     const row = this.sql.byId.get(id) as KeyRow | undefined;
     return row && toKey(row);
   }
 
-  /** True when the key was active and is now revoked. */
-  revoke(id: string): boolean {
+  async revoke(id: string): Promise<boolean> {
     const revoked = this.sql.revoke.run(Date.now(), id).changes === 1;
     this.known.clear();
     return revoked;
   }
 
-  /** The account's webhook signing secret; undefined for an unknown account. */
-  webhookSecret(accountId: string): string | undefined {
+  async webhookSecret(accountId: string): Promise<string | undefined> {
     const secret = this.sql.secret.get(accountId) as string | null | undefined;
     if (secret === undefined) return undefined;
     // Accounts made before webhooks existed get theirs on first use; coalesce keeps a concurrent one.
     return secret ?? (this.sql.setSecret.get(newWebhookSecret(), accountId) as string);
   }
 
-  activeCount(): number {
+  async activeCount(): Promise<number> {
     return this.sql.active.get() as number;
   }
 
-  authenticate(token: string): Principal | undefined {
+  async authenticate(token: string): Promise<Principal | undefined> {
     const hash = hashToken(token);
-    if (this.envKeyHash && crypto.timingSafeEqual(this.envKeyHash, Buffer.from(hash, 'hex'))) {
-      return { accountId: ENV_ACCOUNT_ID, keyId: ENV_KEY_ID };
-    }
+    if (this.envKey.matches(hash)) return { accountId: ENV_ACCOUNT_ID, keyId: ENV_KEY_ID };
     if (this.foreignWrites.happened()) this.known.clear();
     const cached = this.known.get(hash);
     if (cached) return cached;
