@@ -55,6 +55,11 @@ export interface SessionSettings {
   enableCpuMemArena: boolean;
   enableMemPattern: boolean;
   logSeverityLevel: 0 | 1 | 2 | 3 | 4;
+  /**
+   * Session config entries (onnxruntime_session_options_config_keys.h), nested by their dotted names:
+   * `{ session: { intra_op: { allow_spinning: '0' } } }`.
+   */
+  extra?: Record<string, unknown>;
 }
 
 export interface RunResult {
