@@ -117,10 +117,14 @@ export const SUBJECT_INPUT_SIZE = 384;
 
 /**
  * The quick look (which picture is the scene, where a scene's main object is) needs a box and a share of
- * the frame, not an edge, and takes the same session as subjects: a third size of its own (256²) would
- * save about a tenth of a second per look but cost another session's memory and load time.
+ * the frame, not an edge: a session of its own at 256². A fusion's look at the scene runs after the
+ * subject's pass, and at 384² it outlasted the subject's refinement and cut-out, so the fuse step waited
+ * for it. The coffee scene's look (medians of 7, load average 13-14): 384² 836 ms wall, 415 ms CPU;
+ * 256² 238 ms, 195 ms. The eval's fusion cases (roles, boxes, overlap) score exactly as at 384². The
+ * cost: a third session, about 140 MB resident and 0.8 s to create on first use; the bench's peak
+ * (two 6198x2656 requests, all three sessions) measured 1323-1409 MB against 1324-1367 MB before.
  */
-export const COARSE_INPUT_SIZE = SUBJECT_INPUT_SIZE;
+export const COARSE_INPUT_SIZE = 256;
 
 export class Segmenter {
   private constructor(
