@@ -54,6 +54,21 @@ describe('subject mask', () => {
     for (let y = 0; y < 384; y++) for (let x = 0; x < 512; x++) truth[y * 512 + x] = scene.truth[2 * y * scene.width + 2 * x]!;
     expect(iou(mask.data, truth)).toBeGreaterThanOrEqual(0.9);
   });
+
+  it('gives the model its own, unrefined mask for a quick look: the same subject, at the size asked for', async () => {
+    const scene = scenes.get(SPECS[3]!.name)!;
+    const [coarse, refined] = await Promise.all([
+      segmenter.segment(image(scene), { width: 512, height: 384, refine: false }),
+      segmenter.segment(image(scene), { width: 512, height: 384 }),
+    ]);
+    expect([coarse.width, coarse.height, coarse.data.length]).toEqual([512, 384, 512 * 384]);
+    const truth = new Uint8Array(512 * 384);
+    for (let y = 0; y < 384; y++) for (let x = 0; x < 512; x++) truth[y * 512 + x] = scene.truth[2 * y * scene.width + 2 * x]!;
+    expect(iou(coarse.data, truth)).toBeGreaterThanOrEqual(0.9);
+    expect(iou(coarse.data, refined.data)).toBeGreaterThanOrEqual(0.95);
+    // Not the refined mask under another name: the guided filter was skipped.
+    expect(Buffer.from(coarse.data).equals(Buffer.from(refined.data))).toBe(false);
+  });
 });
 
 describe('full-resolution refinement', () => {
@@ -108,6 +123,20 @@ describe('the shared segmenter', () => {
     // at least one whole run of another.
     const queued = Math.max(...results.map((r) => r.timings.queued));
     expect(queued).toBeGreaterThanOrEqual(Math.min(...results.map((r) => r.timings.model)));
+  });
+
+  it('runs passes in the order they were asked for, even when a later image is quicker to scale down', async () => {
+    // The engine relies on it: a subject's pass first, then the quick look at the scene, whose model run
+    // overlaps the subject's refinement and cut-out.
+    const side = 3000;
+    const big = { data: Buffer.alloc(side * side * 3), width: side, height: side, channels: 3 as const };
+    for (let i = 0; i < big.data.length; i++) big.data[i] = (i * 7919) % 251;
+    const order: string[] = [];
+    await Promise.all([
+      segmenter.segment(big, { width: 64, height: 64, refine: false }).then(() => order.push('big, asked first')),
+      segmenter.segment(image(scenes.get(SPECS[0]!.name)!), { width: 64, height: 64, refine: false }).then(() => order.push('small')),
+    ]);
+    expect(order).toEqual(['big, asked first', 'small']);
   });
 });
 

@@ -36,6 +36,11 @@ export interface PipelineContext {
    * main object of the scene is, by index. Boxes are in the reference's own pixels.
    */
   glances: Map<number, { reading: Reading; box: Box | undefined }>;
+  /**
+   * A quick look still running when the segment step ends (the scene's, when only its main object's
+   * box is wanted): the fuse step cuts the subjects out meanwhile, and awaits it for the layout.
+   */
+  looking?: Promise<void>;
   canvases: Canvas[];
   outputs: OutputImage[];
   edits: AppliedEdit[];

@@ -213,9 +213,11 @@ export async function cutOut(source: Raster, mask: Mask, soft = false): Promise<
 function cropRaster(r: Raster, b: Box): Raster {
   const n = r.channels;
   const data = Buffer.allocUnsafe(b.width * b.height * n);
+  // set(subarray), not Buffer#copy: on a buffer that sharp allocated, copy costs some 20 µs a call
+  // (40 ms for the rows of a 2048² frame, against 1.4 ms).
   for (let y = 0; y < b.height; y++) {
     const from = ((b.top + y) * r.width + b.left) * n;
-    r.data.copy(data, y * b.width * n, from, from + b.width * n);
+    data.set(r.data.subarray(from, from + b.width * n), y * b.width * n);
   }
   return { data, width: b.width, height: b.height, channels: r.channels };
 }
@@ -237,9 +239,17 @@ function fadeOut(m: Mask): Mask {
   const ry = m.height / 2;
   for (let y = 0; y < m.height; y++) {
     const dy = (y + 0.5 - ry) / ry;
+    const dy2 = dy * dy;
     for (let x = 0; x < m.width; x++) {
       const dx = (x + 0.5 - rx) / rx;
-      const t = clamp((1 - Math.sqrt(dx * dx + dy * dy)) / 0.3, 0, 1);
+      const d2 = dx * dx + dy2;
+      // Outside the ellipse nothing, well inside the 70 % all (r ≤ 0.69 makes t ≥ 1): no square root.
+      if (d2 >= 1) continue;
+      if (d2 <= 0.48) {
+        data[y * m.width + x] = 255;
+        continue;
+      }
+      const t = clamp((1 - Math.sqrt(d2)) / 0.3, 0, 1);
       const fade = t * t * (3 - 2 * t);
       const sure = m.data[y * m.width + x]! >= 230 ? Math.min(1, 2 * fade) : fade;
       data[y * m.width + x] = Math.round(255 * sure);
@@ -334,9 +344,11 @@ function fadeDown(m: Mask, share: number): Mask {
 /** Pulls a soft mask's edge inwards by remapping its levels: the outermost, mixed pixels go. */
 function tighten(m: Mask): Mask {
   const data = new Uint8Array(m.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(((m.data[i]! - 50) * 255) / 205)));
+  for (let i = 0; i < data.length; i++) data[i] = TIGHTENED[m.data[i]!]!;
   return { ...m, data };
 }
+
+const TIGHTENED = Uint8Array.from({ length: 256 }, (_, v) => Math.max(0, Math.min(255, Math.round(((v - 50) * 255) / 205))));
 
 interface ShadowLayer {
   /** 0..255: how far each pixel is darkened towards black. */

@@ -5,7 +5,7 @@
  * edit's parts ("replace X with Y") as often as it joins two edits, so the rules read it in place.
  */
 import { IMAGE_REFS } from './images.js';
-import { f } from './pattern.js';
+import { f, matchesOf } from './pattern.js';
 
 export interface Clause {
   /** Offsets of the clause in the prompt. */
@@ -122,7 +122,7 @@ const PROTECTED = [
 export function splitClauses(prompt: string): Clause[] {
   const masked = readingText(prompt);
   const shielded: [number, number][] = [];
-  for (const re of PROTECTED) for (const m of masked.matchAll(re)) shielded.push([m.index, m.index + m[0].length]);
+  for (const re of PROTECTED) for (const m of matchesOf(re, masked)) shielded.push([m.index, m.index + m[0].length]);
 
   const clauses: Clause[] = [];
   let from = 0;
@@ -136,7 +136,7 @@ export function splitClauses(prompt: string): Clause[] {
     clauses.push({ start: s, end: e, text: prompt.slice(s, e), masked: masked.slice(s, e), joiner });
     return true;
   };
-  for (const m of masked.matchAll(SEPARATOR)) {
+  for (const m of matchesOf(SEPARATOR, masked)) {
     const core = m[0].trim();
     const at = m.index + Math.max(0, m[0].indexOf(core));
     if (shielded.some(([s, e]) => at >= s && at < e)) continue;

@@ -4,7 +4,7 @@
  * (which image is the scene, which reference "the other one" and "the dog" are, what is left over).
  */
 import type { Anchor, Edit, Position, Span, Unused } from './types.js';
-import { alt, f } from './pattern.js';
+import { alt, f, matchesOf } from './pattern.js';
 import { MOD, modifierFactor } from './amounts.js';
 import { NUM, parseNumber } from './numbers.js';
 import { IMAGE_REF, IMAGE_REFS, parseImageRefs } from './images.js';
@@ -45,8 +45,14 @@ const STOP_WORDS = new Set(
    are was were`.split(/\s+/),
 );
 
+// Patterns are made once, here: one made inside a function is compiled again after garbage collections
+// (see matchesOf in pattern.ts).
 const POSITION_RE = new RegExp(`(?<![\\p{L}])(?:${POSITION})(?![\\p{L}])`, 'iu');
 const SIZE_RE = new RegExp(`(?<![\\p{L}])(?:${SIZE})(?![\\p{L}])`, 'iu');
+const EVERY_POSITION = new RegExp(POSITION_RE.source, 'giu');
+const EVERY_SIZE = new RegExp(SIZE_RE.source, 'giu');
+/** A text that is only a reference ("image 1"), not a thing in the scene. */
+const JUST_A_REF = new RegExp(`^(?:${IMAGE_REF})$`, 'iu');
 /** Where the subject of a placement or description ends: "A beautiful girl | is sitting on the boat". */
 const SUBJECT_END = new RegExp(
   `\\s+(?=(?:${REL_WORDS}|${alt`
@@ -141,8 +147,8 @@ export function isPlacementModifier(text: string): boolean {
   if (positionOf(text) === undefined && sizeOf(text) === undefined) return false;
   const rest = text
     .replace(PLACEMENT_OBJECT, ' ')
-    .replace(new RegExp(`(?<![\\p{L}])(?:${POSITION})(?![\\p{L}])`, 'giu'), ' ')
-    .replace(new RegExp(`(?<![\\p{L}])(?:${SIZE})(?![\\p{L}])`, 'giu'), ' ');
+    .replace(EVERY_POSITION, ' ')
+    .replace(EVERY_SIZE, ' ');
   return words(rest).every((w) => FILLER.has(w) || PRONOUN.test(w) || w === 'make' || w === 'move' || w === 'place' || w === 'put');
 }
 
@@ -155,7 +161,7 @@ export function placementOf(text: string): Pick<PlaceDraft, 'position' | 'size'>
 }
 
 function anchorOf(tail: string, skip: Span[]): Anchor | undefined {
-  for (const m of tail.matchAll(REL_RE)) {
+  for (const m of matchesOf(REL_RE, tail)) {
     const objectWords: string[] = [];
     for (const w of m.groups!.obj!.split(/\s+/)) {
       if (objectWords.length > 0 && STOP_WORDS.has(w.toLowerCase())) break;
@@ -164,7 +170,7 @@ function anchorOf(tail: string, skip: Span[]): Anchor | undefined {
     const object = objectWords.join(' ');
     const end = m.index + m[0].indexOf(m.groups!.obj!) + object.length;
     if (skip.some(([s, e]) => m.index < e && s < end)) continue;
-    if (new RegExp(`^(?:${IMAGE_REF})$`, 'iu').test(object) || positionOf(object)) continue;
+    if (JUST_A_REF.test(object) || positionOf(object)) continue;
     const relation = RELATIONS.find(([re]) => re.test(m.groups!.rel!.replace(/\s+/g, ' ')))?.[1];
     if (relation) return { relation, object };
   }
@@ -215,7 +221,7 @@ export function parseFusion(text: string, imageCount: number, mode: 'place' | 'c
 
   const skip: Span[] = [];
   let target: Ref | undefined;
-  for (const m of tail.matchAll(ANY_REFS)) {
+  for (const m of matchesOf(ANY_REFS, tail)) {
     skip.push([m.index, m.index + m[0].length]);
     const refs = parseImageRefs(m.groups!.refs!, imageCount);
     if (mode === 'combine' && !/^(?:into|onto|in|to)$/i.test(m.groups!.prep ?? '')) sources.push(...refs);

@@ -20,6 +20,8 @@ function wholeOr(found: Found, ctx: RuleContext, make: () => Outcome): Outcome {
 
 const DIRECTION = f`(?:clockwise|cw|counter[\s-]?clockwise|anti[\s-]?clockwise|ccw|(?:to (?:the )?)?(?:left|right))`;
 const DEGREES = f`(?:degrees?|deg|°|º)`;
+/** Made once: a pattern made inside a function is compiled again after garbage collections (see matchesOf). */
+const DEGREES_RE = new RegExp(DEGREES, 'iu');
 /** " 90", " about 45 degrees"; not "3 times". */
 const ANGLE = f`(?:(?: (?:about|around))? (?<deg>${NUM})(?!\s*(?:times|x)(?![\p{L}]))\s*(?:${DEGREES})?)?`;
 
@@ -56,7 +58,7 @@ const rotateRules: Rule[] = [
     build: (found, ctx) => {
       const verb = found.g('verb')!.toLowerCase();
       // "turn" and "spin" are rotations only with an angle or a direction ("turn it into…" is not).
-      const hasAngle = new RegExp(DEGREES, 'iu').test(found.text) || found.intensity.explicit?.unit === 'degrees';
+      const hasAngle = DEGREES_RE.test(found.text) || found.intensity.explicit?.unit === 'degrees';
       if ((verb === 'turn' || verb === 'spin') && !hasAngle && !found.g('dir')) return null;
       return wholeOr(found, ctx, () => edits({ kind: 'rotate', params: { degrees: rotation(found) } }));
     },

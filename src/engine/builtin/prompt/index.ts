@@ -21,12 +21,13 @@ export type * from './types.js';
 export { describeUnused } from './describe.js';
 
 /*
- * V8 throws compiled regular expressions away during garbage collection when they have not run
- * lately, so the next prompt recompiles the rule tables (about 90 ms a request with V8's default
- * tier-up). `--no-regexp-tier-up` halved that, but Node 20's V8 then crashes the process now and
- * then (SIGSEGV in NativeRegExpMacroAssembler::Execute, jumping to a flushed expression), whether
- * the flag is set at start or later: seen in `retouch worker` processes on PostgreSQL. A smaller
- * set of patterns is the real cure.
+ * Each request used to recompile the rule tables (about 90 ms): matchAll runs a clone of its pattern,
+ * and clones take their code from V8's compilation cache, which garbage collections empty. The rules
+ * now run their own pattern objects (`matchesOf` in pattern.ts), which keep their code: 4 prompts
+ * take 3-7 ms after three forced GCs. No V8 flag: `--no-regexp-tier-up` halved the old cost, but with
+ * it Node 20's V8 crashes the process now and then (SIGSEGV in NativeRegExpMacroAssembler::Execute,
+ * jumping to a flushed expression), whether set at start or later: seen in `retouch worker`
+ * processes on PostgreSQL.
  */
 
 /** The upstream rule: inputs plus outputs at most 15. */

@@ -13,6 +13,7 @@ import { toneRules } from './tone.js';
 import { countRules } from './count.js';
 import { isPlacementModifier, parseFusion, placementOf, type Entry } from './fusion.js';
 import { IMAGE_REFS, parseImageRefs } from './images.js';
+import { matchesOf } from './pattern.js';
 import {
   COMBINE_VERBS, FILLER, GENERATIVE_HINT, GENERATIVE_VERBS, KEEP_VERBS, LEAD, PART_NOUNS, PLACE_VERBS, WHOLE_IMAGE,
   headVerb, isFiller, words,
@@ -87,7 +88,7 @@ export function addUnused(r: Reading, span: Span, reason: Unused['reason'], deta
 
 /** The images a text names explicitly ("image 2", "the second photo"), 0-based. */
 export function mentionedImages(text: string, imageCount: number): number[] {
-  return [...text.matchAll(MENTIONED)]
+  return matchesOf(MENTIONED, text)
     .flatMap((m) => parseImageRefs(m[0], imageCount))
     .filter((ref): ref is number => typeof ref === 'number');
 }
@@ -289,7 +290,7 @@ function looksDescriptive(text: string): boolean {
 
 /** The first negation word no rule has used, as a clause offset. */
 function negationStart(clause: Clause, matches: Selected[]): number | undefined {
-  for (const m of clause.masked.matchAll(NEGATOR)) {
+  for (const m of matchesOf(NEGATOR, clause.masked)) {
     if (!matches.some((x) => m.index >= x.start && m.index < x.end)) return m.index;
   }
   return undefined;

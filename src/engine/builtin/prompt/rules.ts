@@ -6,6 +6,7 @@
 import type { Anchor, EditBody, Position, UnusedReason } from './types.js';
 import { extendAmount, type Intensity } from './amounts.js';
 import type { Clause } from './clauses.js';
+import { matchesOf } from './pattern.js';
 
 /** A reference as the prompt gives it: a 0-based index, or "the other image" (known once the scene is). */
 export type Ref = number | 'other';
@@ -82,7 +83,7 @@ export const unusable = (reason: UnusedReason, detail?: string): Outcome =>
 export function matchClause(clause: Clause, rules: readonly Rule[], ctx: RuleContext): Selected[] {
   const candidates: (Selected & { order: number })[] = [];
   rules.forEach((rule, order) => {
-    for (const m of clause.masked.matchAll(rule.pattern)) {
+    for (const m of matchesOf(rule.pattern, clause.masked)) {
       const groups = m.indices?.groups ?? {};
       let found: Found = {
         start: m.index,

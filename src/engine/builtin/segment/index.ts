@@ -73,6 +73,12 @@ export interface SegmentOptions {
   /** Size of the returned mask; defaults to the image's. */
   width?: number;
   height?: number;
+  /**
+   * false: the model's own mask on its grid, brought to the size asked for, without the guided filter.
+   * For a quick look (a box, a share of the frame), where the filter's edges would be thrown away: it
+   * costs a fit on the model's grid as large as a refined mask's (~60 ms of a fusion on this box).
+   */
+  refine?: boolean;
 }
 
 export interface SegmenterOptions {
@@ -101,6 +107,13 @@ interface SharedEntry {
 const sharedBySize = new Map<number, SharedEntry>();
 
 /**
+ * The last load asked for: loads run one after another. Until its session exists, a load holds the
+ * model's 44 MB two or three times over (the chunks, the model, its resized copy in the worker), and
+ * a fusion beside an edit of a scene's subject asks for all three sizes at once.
+ */
+let lastLoad: Promise<unknown> = Promise.resolve();
+
+/**
  * The model's input size for a subject that is cut out and placed into a scene. The table above: at 384²
  * a pass takes about half the time of one at 512², with IoU within 0.001 on the scenes and 0.0026 on
  * the thin-legged horse; a placed subject is then scaled, colour-matched and feathered, and its edge
@@ -111,10 +124,14 @@ export const SUBJECT_INPUT_SIZE = 384;
 
 /**
  * The quick look (which picture is the scene, where a scene's main object is) needs a box and a share of
- * the frame, not an edge, and takes the same session as subjects: a third size of its own (256²) would
- * save about a tenth of a second per look but cost another session's memory and load time.
+ * the frame, not an edge: a session of its own at 256². A fusion's look at the scene runs after the
+ * subject's pass, and at 384² it outlasted the subject's refinement and cut-out, so the fuse step waited
+ * for it. The coffee scene's look (medians of 7, load average 13-14): 384² 836 ms wall, 415 ms CPU;
+ * 256² 238 ms, 195 ms. The eval's fusion cases (roles, boxes, overlap) score exactly as at 384². The
+ * cost: a third session, about 140 MB resident and 0.8 s to create on first use; the bench's peak
+ * (two 6198x2656 requests, all three sessions) measured 1323-1409 MB against 1324-1367 MB before.
  */
-export const COARSE_INPUT_SIZE = SUBJECT_INPUT_SIZE;
+export const COARSE_INPUT_SIZE = 256;
 
 export class Segmenter {
   private constructor(
@@ -167,7 +184,13 @@ export class Segmenter {
    * A new, unshared segmenter (for other settings, or to compare them) in a thread of its own, or in
    * `worker` when given. Close it when done.
    */
-  static async load(options: SegmenterOptions & { worker?: ModelWorker } = {}): Promise<Segmenter> {
+  static load(options: SegmenterOptions & { worker?: ModelWorker } = {}): Promise<Segmenter> {
+    const load = lastLoad.then(() => Segmenter.loadNow(options));
+    lastLoad = load.catch(() => {});
+    return load;
+  }
+
+  private static async loadNow(options: SegmenterOptions & { worker?: ModelWorker }): Promise<Segmenter> {
     const variant = options.variant ?? DEFAULT_VARIANT;
     const inputSize = options.inputSize ?? DEFAULT_INPUT_SIZE;
     if (!Number.isInteger(inputSize) || inputSize < 256 || inputSize > EXPORTED_SIZE || inputSize % 32 !== 0) {
@@ -192,6 +215,11 @@ export class Segmenter {
       enableCpuMemArena: true,
       enableMemPattern: false,
       logSeverityLevel: 3,
+      // Between the graph's operators, onnxruntime's intra-op threads spin instead of sleeping. On this
+      // box that CPU is taken from whatever else runs meanwhile (libvips, the guided filter of the last
+      // mask, other processes): a 384² pass took 580 ms of CPU spinning and 430 ms not, in 1070 and
+      // 870 ms (medians of 7, load average 9-11), with identical output.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
     const refine = options.refine ?? DEFAULT_REFINE;
     if (options.worker) {
@@ -223,16 +251,29 @@ export class Segmenter {
     const size = this.inputSize;
     const raw = { raw: { width, height, channels } } as const;
     // The model sees the whole image squashed to its square input (as ISNet was trained); the same
-    // small RGB is the guided filter's low-resolution guide.
-    const small = await sharp(image.data, raw).removeAlpha().resize(size, size, { fit: 'fill' }).raw().toBuffer();
-    if (small.length !== size * size * 3) throw new Error(`Expected RGB from sharp, got ${small.length / (size * size)} channels`);
-    const input = normalise(small, size);
-
-    const prepared = performance.now();
-    const { output, ms: model } = await this.worker.run(INPUT_NAME, OUTPUT_NAME, input, [1, 3, size, size], signal, this.session);
+    // small RGB is the guided filter's low-resolution guide. The model call is made at once, with the
+    // input still being made, so that passes run in the order segment() was called.
+    let prepared = started;
+    const made = sharp(image.data, raw)
+      .removeAlpha()
+      .resize(size, size, { fit: 'fill' })
+      .raw()
+      .toBuffer()
+      .then((small) => {
+        if (small.length !== size * size * 3) throw new Error(`Expected RGB from sharp, got ${small.length / (size * size)} channels`);
+        prepared = performance.now();
+        return { small, input: normalise(small, size) };
+      });
+    const run = this.worker.run(INPUT_NAME, OUTPUT_NAME, made.then((m) => m.input), [1, 3, size, size], signal, this.session);
+    const [{ small }, { output, ms: model }] = await Promise.all([made, run]);
     signal?.throwIfAborted();
     const ran = performance.now();
 
+    if (options.refine === false) {
+      const data = await this.unrefined(output, outWidth, outHeight);
+      const timings = { prepare: prepared - started, queued: Math.max(0, ran - prepared - model), model, refine: performance.now() - ran };
+      return { width: outWidth, height: outHeight, data, timings };
+    }
     const guide =
       outWidth === width && outHeight === height
         ? { data: image.data, width, height, channels }
@@ -245,6 +286,25 @@ export class Segmenter {
     const data = guidedUpsample({ rgb: small, mask: output, width: size, height: size }, guide, this.refine);
     const timings = { prepare: prepared - started, queued: Math.max(0, ran - prepared - model), model, refine: performance.now() - ran };
     return { width: outWidth, height: outHeight, data, timings };
+  }
+
+  /** The model's mask through the same output levels as a refined one, resized (bilinear) to the size asked for. */
+  private async unrefined(output: Float32Array, width: number, height: number): Promise<Uint8Array> {
+    const size = this.inputSize;
+    const [lo, hi] = this.refine.levels ?? [0, 1];
+    const gain = 255 / (hi - lo);
+    const grid = new Uint8Array(size * size);
+    for (let i = 0; i < grid.length; i++) {
+      const q = (output[i]! - lo) * gain;
+      grid[i] = q <= 0 ? 0 : q >= 255 ? 255 : q + 0.5;
+    }
+    if (width === size && height === size) return grid;
+    const resized = await sharp(grid, { raw: { width: size, height: size, channels: 1 } })
+      .resize(width, height, { fit: 'fill', kernel: 'linear' })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer();
+    return new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
   }
 
   /**

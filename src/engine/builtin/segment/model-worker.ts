@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
  * segmentation would freeze the event loop for half a second: no lease renewals, no HTTP. So the
  * session lives in one worker thread, and this class is its mailbox.
  *
- * Calls run one at a time in arrival order. onnxruntime itself allows concurrent Run() calls on one
+ * Calls run one at a time in the order they were made. onnxruntime itself allows concurrent Run() calls on one
  * session, but on a 2-core box two runs would only fight over the same intra-op threads and double the
  * activation memory; a FIFO gives the same throughput with half the peak memory, and lets a queued
  * call that is aborted leave the queue without ever reaching the model. A run cannot be interrupted
@@ -55,6 +55,11 @@ export interface SessionSettings {
   enableCpuMemArena: boolean;
   enableMemPattern: boolean;
   logSeverityLevel: 0 | 1 | 2 | 3 | 4;
+  /**
+   * Session config entries (onnxruntime_session_options_config_keys.h), nested by their dotted names:
+   * `{ session: { intra_op: { allow_spinning: '0' } } }`.
+   */
+  extra?: Record<string, unknown>;
 }
 
 export interface RunResult {
@@ -76,7 +81,9 @@ interface Reply {
 }
 
 interface Job {
-  message: { type: 'run'; session: string; inputName: string; outputName: string; input: Float32Array; dims: number[] };
+  message: { type: 'run'; session: string; inputName: string; outputName: string; dims: number[] };
+  /** The input, perhaps still being made: the job keeps its place in the queue meanwhile. */
+  input: Promise<Float32Array>;
   signal: AbortSignal | undefined;
   resolve(result: RunResult): void;
   reject(error: unknown): void;
@@ -154,14 +161,25 @@ export class ModelWorker {
   }
 
   /**
-   * Runs a session on one input; queued behind earlier calls (of any session). The input's buffer is
-   * transferred. `session` defaults to the one `start` loaded.
+   * Runs a session on one input; queued behind earlier calls (of any session), in the order of the
+   * calls. The input may be a promise of it, still being made (scaled down, normalised): the call
+   * holds its place meanwhile, so that a caller decides which of its passes runs first. The input's
+   * buffer is transferred. `session` defaults to the one `start` loaded.
    */
-  run(inputName: string, outputName: string, input: Float32Array, dims: number[], signal?: AbortSignal, session = DEFAULT_SESSION): Promise<RunResult> {
+  run(
+    inputName: string,
+    outputName: string,
+    input: Float32Array | Promise<Float32Array>,
+    dims: number[],
+    signal?: AbortSignal,
+    session = DEFAULT_SESSION,
+  ): Promise<RunResult> {
+    const made = Promise.resolve(input);
     return new Promise<RunResult>((resolve, reject) => {
+      made.catch(() => {}); // reported through the job
       if (signal?.aborted) return reject(signal.reason);
       if (this.#failure) return reject(this.#failure);
-      const job: Job = { message: { type: 'run', session, inputName, outputName, input, dims }, signal, resolve, reject };
+      const job: Job = { message: { type: 'run', session, inputName, outputName, dims }, input: made, signal, resolve, reject };
       if (signal) {
         job.onAbort = () => {
           const queued = this.#queue.indexOf(job);
@@ -194,7 +212,10 @@ export class ModelWorker {
       this.#busy = false;
       this.#pump();
     };
-    this.#send(job.message, [job.message.input.buffer as ArrayBuffer]).then(
+    // A call aborted while its input was being made never reaches the model (its caller has gone).
+    const send = (input: Float32Array): Promise<Reply> =>
+      job.signal?.aborted ? Promise.reject(job.signal.reason) : this.#send({ ...job.message, input }, [input.buffer as ArrayBuffer]);
+    job.input.then(send).then(
       (reply) => {
         done();
         job.resolve({ output: reply.output!, dims: reply.dims!, ms: reply.ms ?? 0 });

@@ -41,6 +41,7 @@ export const fuse: Step = {
       c.warnings.push(`no subject was found in image ${e.params.source + 1}, so nothing was placed from it`);
     }
     const sceneMask = c.masks.get(c.plan.scene);
+    await c.looking;
     // The scene's main object: from its full mask when one was made, else from the quick look.
     const sceneSubject = sceneMask ? boundingBox(sceneMask) : c.glances.get(c.plan.scene)?.box;
     // Low scale keeps a reference faithful; high scale adapts it to the scene's light.

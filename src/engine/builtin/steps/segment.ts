@@ -49,12 +49,15 @@ export const segment: Step = {
       const size = { width: Math.max(1, Math.round(source.width * k)), height: Math.max(1, Math.round(source.height * k)) };
       return forSubjects!.segment(source, { ...size, signal: c.engine.signal }).then((m) => keepMainRegions(m));
     });
-    // The full masks are asked for first: while the main thread refines one, the model thread already
-    // runs the quick look at the scene, which then costs little of the request's time. (When the scene
-    // gets a full mask anyway, its box comes from that.)
+    // The full masks are asked for first: while the main thread refines one and the fuse step cuts the
+    // subjects out, the model thread already runs the quick look at the scene, which is awaited only
+    // for the layout. (When the scene gets a full mask anyway, its box comes from that.)
     const masks = Promise.all(subjects.map(subjectMask));
-    const look = placements.length && !sceneNeeded && !c.glances.has(scene) && c.sources[scene] ? glance(c, [scene]) : undefined;
-    const [done, sceneDone] = await Promise.all([masks, sceneMask, look]);
+    if (placements.length && !sceneNeeded && !c.glances.has(scene) && c.sources[scene]) {
+      c.looking = glance(c, [scene]);
+      c.looking.catch(() => {}); // awaited (and its failure reported) by the fuse step
+    }
+    const [done, sceneDone] = await Promise.all([masks, sceneMask]);
     subjects.forEach((i, k) => c.masks.set(i, done[k]!));
     if (sceneDone) c.masks.set(scene, sceneDone);
     const subject = c.masks.get(scene);
@@ -84,7 +87,7 @@ async function glance(c: PipelineContext, indices: number[]): Promise<void> {
     const width = Math.max(1, Math.round(source.width * k));
     const height = Math.max(1, Math.round(source.height * k));
     const [raw, small] = await Promise.all([
-      coarse.segment(source, { width, height, signal: c.engine.signal }),
+      coarse.segment(source, { width, height, refine: false, signal: c.engine.signal }),
       toRaster(fromRaster(source).resize(width, height, { fit: 'fill' })),
     ]);
     const mask = await keepMainRegions(raw);
