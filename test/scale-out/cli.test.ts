@@ -29,8 +29,8 @@ describe('the CLI on PostgreSQL', () => {
     for (const r of runs) expect(r.status, r.stderr).toBe(0);
     const applied = runs.filter((r) => r.stdout.includes('applied'));
     expect(applied).toHaveLength(1);
-    expect(applied[0]!.stdout).toMatch(/^keys: applied 1 \(accounts, API keys, server secrets\)\nrequests: applied 1 \(/);
-    for (const r of runs.filter((x) => !x.stdout.includes('applied'))) expect(r.stdout).toBe('keys: up to date at 1\nrequests: up to date at 1\n');
+    expect(applied[0]!.stdout).toMatch(/^keys: applied 1 \(accounts, API keys, server secrets\)\nrequests: applied 1 \(.+\)\nrequests: applied 2 \(/);
+    for (const r of runs.filter((x) => !x.stdout.includes('applied'))) expect(r.stdout).toBe('keys: up to date at 1\nrequests: up to date at 2\n');
   });
 
   it('keys, account limits and the usage export work with --database-url', async () => {
