@@ -38,4 +38,9 @@ export interface KeyStore {
   activeCount(): Promise<number>;
   /** The key's account, or undefined for an unknown or revoked key. */
   authenticate(token: string): Promise<Principal | undefined>;
+  /**
+   * What authenticate would answer, when this store can say so from memory alone; undefined means
+   * "ask authenticate". Lets the status fast path (api/fast-status.ts) answer without a promise.
+   */
+  peek?(token: string): Principal | undefined;
 }

@@ -260,6 +260,8 @@ export interface RequestStore {
   eventsSince(id: string, afterId: number): Promise<RequestEvent[]>;
   /** The request with its queue position; undefined when unknown or deleted. */
   get(id: string): Promise<RequestRecord | undefined>;
+  /** The record get would answer, when this store holds it in memory and it is current; else undefined. */
+  peek?(id: string): RequestRecord | undefined;
   cancel(id: string, now: number): Promise<CancelOutcome>;
   /** The model input as submitted, for the owner to see or run again. */
   inputOf(id: string): Promise<unknown | undefined>;

@@ -301,9 +301,13 @@ export class SqliteRequestStore implements RequestStore {
     this.recent.clear();
   }
 
-  async get(id: string): Promise<RequestRecord | undefined> {
+  peek(id: string): RequestRecord | undefined {
     if (this.foreignWrites.happened()) this.recent.clear();
-    const hit = this.recent.get(id);
+    return this.recent.get(id);
+  }
+
+  async get(id: string): Promise<RequestRecord | undefined> {
+    const hit = this.peek(id);
     if (hit) return hit;
     const row = this.sql.get.get(id) as Row | undefined;
     if (!row) return undefined;
