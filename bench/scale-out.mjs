@@ -7,7 +7,6 @@
 //   submit→claim         one node submits, another (LISTEN) claims: the wake-up path, p50/p99
 //   worker scaling       1, 2, 4 worker processes on a fixed-time engine, completed requests/s
 import crypto from 'node:crypto';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,23 +99,8 @@ async function submitToClaim(url, samples = 300) {
   return { p50: at(0.5), p99: at(0.99), n: latencies.length };
 }
 
-function startWorker(env) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bench/fixed-worker.mjs')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('"worker started"')) resolve(child);
-      if (out.length > 100_000) out = out.slice(-1000);
-    });
-    child.on('exit', (code) => reject(new Error(`fixed-worker exited ${code}: ${err}`)));
-  });
-}
-
 /** Completed requests per second with `n` worker processes, each running one request at a time. */
-async function workerScaling(adminUrl, s3, n, count) {
+async function workerScaling(startProcess, adminUrl, s3, n, count) {
   const url = await freshDatabase(adminUrl);
   const bucket = `bench-${crypto.randomBytes(4).toString('hex')}`;
   const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
@@ -131,7 +115,7 @@ async function workerScaling(adminUrl, s3, n, count) {
     RETOUCH_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'retouch-bench-')),
     BENCH_ENGINE_MS: String(ENGINE_MS),
   };
-  const workers = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
+  const workers = await Promise.all(Array.from({ length: n }, async () => (await startProcess([path.join(ROOT, 'bench/fixed-worker.mjs')], env, '"worker started"')).child));
   const { store, close } = await stores({ databaseUrl: url });
   const input = { image_urls: [TINY_PNG], prompt: 'make it brighter', 'width×height': '1024x1024(1:1)' };
   const run = async (k) => {
@@ -190,7 +174,7 @@ export async function scaleOutBenchmarks({ wrk, startProcess, newKey }) {
     const latency = await submitToClaim(await freshDatabase(postgres.url));
 
     const scaling = {};
-    for (const n of [1, 2, 4]) scaling[n] = await workerScaling(postgres.url, s3, n, 32);
+    for (const n of [1, 2, 4]) scaling[n] = await workerScaling(startProcess, postgres.url, s3, n, 32);
     return { submits, claims, latency, scaling, engineMs: ENGINE_MS };
   } finally {
     await postgres.stop();

@@ -23,7 +23,11 @@ function ensureWrk() {
   execFileSync('sh', ['-c', 'apt-get install -y wrk >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y wrk >/dev/null)'], { stdio: 'inherit' });
 }
 
-function startProcess(args, env = {}) {
+/**
+ * Starts a node process and resolves once its log says it is up: by default the line that gives its
+ * public URL (`url`), or the first line containing `readyLine`.
+ */
+function startProcess(args, env = {}, readyLine = '"public_url"') {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -31,8 +35,9 @@ function startProcess(args, env = {}) {
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => {
       out += d;
-      const line = out.split('\n').find((l) => l.includes('"public_url"'));
+      const line = out.split('\n').find((l) => l.includes(readyLine));
       if (line) resolve({ child, url: JSON.parse(line).public_url, stderr: () => err });
+      if (out.length > 100_000) out = out.slice(-1000);
     });
     child.on('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
   });
