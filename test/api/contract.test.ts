@@ -83,8 +83,7 @@ describe('the seed contract, with the built-in engine', () => {
     ).json();
     const claimed = await server.runtime.store.get(submitted.request_id);
     expect(claimed).toBeDefined();
-    const row = server.runtime.db!.prepare('SELECT input FROM requests WHERE id = ?').get(submitted.request_id) as { input: string };
-    expect(JSON.parse(row.input)).toEqual({
+    expect(await server.runtime.store.inputOf(submitted.request_id)).toEqual({
       image_urls: [dataUri('astronaut.png')],
       prompt: 'p',
       'width×height': '2048x2048(1:1)',

@@ -84,8 +84,8 @@ describe('retouch edit', () => {
       const r = await retouch(['edit', '-i', PHOTO, '-p', 'make it warmer', '--size', '1024x1024', '--json'], { ...env, RETOUCH_URL: url }, cwd);
       expect(r.code, r.stderr).toBe(0);
       const id = JSON.parse(r.stdout).request_id;
-      const row = server.runtime.db!.prepare('SELECT input FROM requests WHERE id = ?').get(id) as { input: string };
-      expect(JSON.parse(row.input).image_urls[0]).toMatch(/^data:image\/png;base64,iVBOR/);
+      const input = (await server.runtime.store.inputOf(id)) as { image_urls: string[] };
+      expect(input.image_urls[0]).toMatch(/^data:image\/png;base64,iVBOR/);
     } finally {
       front.closeAllConnections();
       await new Promise((r) => front.close(r));

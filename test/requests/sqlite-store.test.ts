@@ -2,7 +2,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/sqlite.js';
+import { migrate, openDatabase } from '../../src/db/sqlite.js';
+import { requestMigrations } from '../../src/requests/sqlite/schema.js';
 import { SqliteRequestStore } from '../../src/requests/sqlite/store.js';
 import { tempDir } from '../helpers/paths.js';
 import { describeStoreSuite } from './store.suite.js';
@@ -34,6 +35,51 @@ describe('SQLite store across connections', () => {
     expect(await b.store.get(r.id)).toMatchObject({ status: 'in_queue' });
     expect((await b.store.claim('w', 1000, 2))!.input).toEqual({ big: 'y'.repeat(100_000) });
     b.db.close();
+  });
+
+  it('a progress write, a checkpoint and a lease renewal do not write the input again', async () => {
+    const { db, store } = openFileStore();
+    // Half a megabyte of data URIs, as two 1024x1024 JPEG references make.
+    const input = { image_urls: ['data:image/jpeg;base64,' + 'A'.repeat(540_000)], prompt: 'p' };
+    await store.enqueue({ id: 'big', accountId: 'x', modelId: 'm', input, createdAt: 1, expiresAt: 10 ** 15 }, { maxQueue: 10 });
+    expect((await store.claim('w', 60_000, 2))!.input).toEqual(input);
+    // Counts the pages written to the WAL from here on.
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    await store.setProgress('big', 'w', 0.42);
+    await store.saveEngineState('big', 'w', { engine: 'gpu', state: { server: 'a', prompt_id: 'b' } });
+    await store.renewLease('big', 'w', 60_000, 3);
+    const { log } = (db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!;
+    // A row holding the input took 130 pages (4 kB each) per write.
+    expect(log).toBeLessThan(12);
+    expect(await store.inputOf('big')).toEqual(input);
+    db.close();
+  });
+
+  it('moves the inputs of a database made before they had a table of their own', async () => {
+    const file = path.join(tempDir(), 'retouch.db');
+    const old = openDatabase(file);
+    migrate(old, { module: 'requests', steps: requestMigrations.steps.slice(0, 5) });
+    const insert = old.prepare(
+      `INSERT INTO requests (id, account_id, model_id, input, status, created_at, expires_at) VALUES (?, 'acct', 'm', ?, ?, ?, 10e15)`,
+    );
+    insert.run('queued', JSON.stringify({ prompt: 'warmer', image_urls: ['u1', 'u2'] }), 'in_queue', 1);
+    insert.run('done', JSON.stringify({ prompt: 'cooler', image_urls: ['u3'] }), 'completed', 2);
+    old.close();
+
+    const { db, store } = openFileStore(file);
+    expect(db.prepare(`SELECT count(*) FROM pragma_table_info('requests') WHERE name = 'input'`).pluck().get()).toBe(0);
+    expect(await store.inputOf('done')).toEqual({ prompt: 'cooler', image_urls: ['u3'] });
+    const page = await store.listByAccount('acct', { limit: 10 });
+    expect(page.items.map((i) => [i.id, i.prompt, i.imageCount])).toEqual([
+      ['done', 'cooler', 1],
+      ['queued', 'warmer', 2],
+    ]);
+    expect((await store.claim('w', 1000, 3))!.input).toEqual({ prompt: 'warmer', image_urls: ['u1', 'u2'] });
+    // A deleted request takes its input with it.
+    expect(await store.deleteFinished('done')).toBe(true);
+    expect(await store.inputOf('done')).toBeUndefined();
+    expect(db.prepare('SELECT count(*) FROM request_inputs').pluck().get()).toBe(1);
+    db.close();
   });
 
   it('a read kept in memory gives way to a write by another connection within 25 ms', async () => {

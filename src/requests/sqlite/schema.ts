@@ -169,5 +169,16 @@ export const requestMigrations: Migrations = {
     CREATE INDEX account_submits_by_account ON account_submits (account_id, at);
     CREATE INDEX account_submits_by_time ON account_submits (at);
     `,
+    // The input (its data URIs can weigh megabytes) apart from the request's row: SQLite rewrites a
+    // whole row when one of its values changes size, so every claim, progress write, lease renewal
+    // and checkpoint rewrote the input too (7 ms each for 540 kB, against 0.03 ms without it).
+    `
+    CREATE TABLE request_inputs (seq INTEGER PRIMARY KEY, input TEXT NOT NULL);
+    INSERT INTO request_inputs (seq, input) SELECT seq, input FROM requests;
+    ALTER TABLE requests DROP COLUMN input;
+    CREATE TRIGGER request_inputs_cleanup AFTER DELETE ON requests BEGIN
+      DELETE FROM request_inputs WHERE seq = OLD.seq;
+    END;
+    `,
   ],
 };

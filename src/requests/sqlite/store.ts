@@ -51,7 +51,6 @@ import {
 import { requestMigrations } from './schema.js';
 
 interface Row extends RecordRow {
-  input?: string;
   lease_owner?: string;
   engine_state?: string | null;
 }
@@ -71,9 +70,10 @@ export class SqliteRequestStore implements RequestStore {
     this.foreignWrites = new ForeignWrites(db, FOREIGN_CHECK_MS);
     this.sql = {
       insert: db.prepare(
-        `INSERT INTO requests (id, account_id, model_id, input, status, created_at, expires_at, webhook_url, webhook_events, idempotency_key)
-         VALUES (?, ?, ?, ?, 'in_queue', ?, ?, ?, ?, ?) RETURNING ${RECORD_COLUMNS}, seq`,
+        `INSERT INTO requests (id, account_id, model_id, status, created_at, expires_at, webhook_url, webhook_events, idempotency_key)
+         VALUES (?, ?, ?, 'in_queue', ?, ?, ?, ?, ?) RETURNING ${RECORD_COLUMNS}, seq`,
       ),
+      insertInput: db.prepare(`INSERT INTO request_inputs (seq, input) VALUES (?, ?)`),
       byIdempotencyKey: db.prepare(`SELECT id, created_at FROM requests WHERE account_id = ? AND idempotency_key = ?`),
       forgetIdempotencyKey: db.prepare(`UPDATE requests SET idempotency_key = NULL WHERE id = ?`),
       events: db.prepare(`SELECT id, status, at FROM request_events WHERE request_id = ? AND id > ? ORDER BY id`),
@@ -112,7 +112,7 @@ export class SqliteRequestStore implements RequestStore {
                progress = 0, started_at = coalesce(started_at, ?)
          WHERE seq = (SELECT seq FROM requests WHERE status = 'in_queue' ORDER BY seq LIMIT 1)
            AND status = 'in_queue'
-         RETURNING ${RECORD_COLUMNS}, input, lease_owner, engine_state`,
+         RETURNING ${RECORD_COLUMNS}, seq, lease_owner, engine_state`,
       ),
       renew: db.prepare(
         `UPDATE requests SET lease_expires_at = ? WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
@@ -155,12 +155,14 @@ export class SqliteRequestStore implements RequestStore {
       removeWorker: db.prepare(`DELETE FROM workers WHERE id = ?`),
       liveWorkers: db.prepare(`SELECT id, info FROM workers WHERE heartbeat_at >= ?`),
       ping: db.prepare('SELECT 1').pluck(),
-      input: db.prepare('SELECT input FROM requests WHERE id = ?').pluck(),
+      input: db.prepare('SELECT i.input FROM requests r JOIN request_inputs i ON i.seq = r.seq WHERE r.id = ?').pluck(),
+      inputBySeq: db.prepare('SELECT input FROM request_inputs WHERE seq = ?').pluck(),
       page: db.prepare(
-        `SELECT ${RECORD_COLUMNS}, seq, json_extract(input, '$.prompt') AS prompt, json_array_length(input, '$.image_urls') AS image_count,
+        `SELECT ${RECORD_COLUMNS}, r.seq AS seq, json_extract(i.input, '$.prompt') AS prompt, json_array_length(i.input, '$.image_urls') AS image_count,
            CASE WHEN status = 'in_queue'
              THEN (SELECT count(*) FROM requests q WHERE q.status = 'in_queue' AND q.seq < r.seq) END AS queue_position
-         FROM requests r WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+         FROM requests r LEFT JOIN request_inputs i ON i.seq = r.seq
+         WHERE r.account_id = ? AND r.seq < ? ORDER BY r.seq DESC LIMIT ?`,
       ),
       deleteFinished: db.prepare(`DELETE FROM requests WHERE id = ? AND status IN ('completed', 'failed', 'cancelled')`),
       usage: db.prepare(
@@ -230,13 +232,13 @@ export class SqliteRequestStore implements RequestStore {
       request.id,
       request.accountId,
       request.modelId,
-      JSON.stringify(request.input),
       request.createdAt,
       request.expiresAt,
       request.webhook?.url ?? null,
       request.webhook?.events.join(',') ?? '',
       request.idempotencyKey ?? null,
     ) as Row & { seq: number };
+    this.sql.insertInput.run(row.seq, JSON.stringify(request.input));
     // Everything queued before the insert is ahead of this request.
     return { record: toRecord({ ...row, queue_position: queued }), created: true };
   };
@@ -331,12 +333,12 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async claim(owner: string, leaseMs: number, now: number): Promise<ClaimedRequest | undefined> {
-    const row = this.sql.claim.get(owner, now + leaseMs, now) as (Row & { input: string; lease_owner: string; engine_state: string | null }) | undefined;
+    const row = this.sql.claim.get(owner, now + leaseMs, now) as (Row & { seq: number; lease_owner: string; engine_state: string | null }) | undefined;
     if (!row) return undefined;
     this.forget();
     return {
       ...toRecord(row),
-      input: JSON.parse(row.input),
+      input: JSON.parse(this.sql.inputBySeq.get(row.seq) as string),
       leaseOwner: row.lease_owner,
       engineState: row.engine_state ? (JSON.parse(row.engine_state) as EngineCheckpoint) : null,
     };
