@@ -153,7 +153,7 @@ export async function createRuntime(config: Config, roles: Roles, log: Logger, o
         onLostRun: () => void runtime.maintenance?.recoverLeases(Date.now() + 1).catch((err) => log.error({ err }, 'maintenance failed')),
       },
       // Woken at once by the database's notifications, the worker only polls as a backstop.
-      { concurrency: config.concurrency, leaseMs: config.lease, ...(store.changes ? { pollMs: 2_000 } : {}) },
+      { concurrency: config.concurrency, leaseMs: config.lease, ...(store.changes?.everywhere ? { pollMs: 2_000 } : {}) },
     );
     store.changes?.onQueued(() => runtime.worker?.wake());
     runtime.webhooks = new WebhookDispatcher(

@@ -1,9 +1,10 @@
 /**
  * Following a request from the API: the store is the only source of truth (the worker may be another
- * process, on another machine), so changes are found by reading it. Where the store announces
- * changes (PostgreSQL's notifications) a read follows each announcement at once, and polling is
- * only the backstop (for queue positions, which move without an announcement of their own);
- * otherwise it is read quickly at first and then every quarter second.
+ * process, on another machine), so changes are found by reading it. A read follows each change the
+ * store announces at once. Where every change is announced (PostgreSQL's notifications), polling is
+ * only the backstop (for queue positions, which move without an announcement of their own); where
+ * only this process's are (SQLite: the worker beside the API), the store is also read quickly at
+ * first and then every quarter second, for what other processes wrote.
  */
 import type { RequestRecord, RequestStore } from '../requests/types.js';
 import { FINAL_STATUSES } from '../requests/types.js';
@@ -35,11 +36,11 @@ export class ChangeWaiter {
   private pending = false;
   private wake: (() => void) | undefined;
   private readonly unsubscribe: () => void;
-  /** Whether the store announces changes at all. */
+  /** Whether the store announces every change (else followers poll, and announcements only hurry them). */
   readonly announced: boolean;
 
   constructor(store: RequestStore, id: string) {
-    this.announced = Boolean(store.changes);
+    this.announced = store.changes?.everywhere === true;
     this.unsubscribe =
       store.changes?.onChange(id, () => {
         this.pending = true;

@@ -236,6 +236,11 @@ export interface EnqueueLimits {
  * to read again now rather than at the next poll, never the data itself.
  */
 export interface ChangeFeed {
+  /**
+   * True when changes made by every process are announced (PostgreSQL); false when only this
+   * process's own are (SQLite), so that followers must still poll for the others.
+   */
+  readonly everywhere: boolean;
   /** Something entered the queue: idle workers should claim. Returns a function that unsubscribes. */
   onQueued(listener: () => void): () => void;
   /** Request `id` may have changed (its status or its progress). */
@@ -247,7 +252,7 @@ export interface ChangeFeed {
  * (requests/postgres/) the one for several machines; both pass test/requests/store.suite.ts.
  */
 export interface RequestStore {
-  /** Absent when the store cannot tell (SQLite: followers poll). */
+  /** Absent when the store cannot tell at all (PostgreSQL without its listening connection). */
   readonly changes?: ChangeFeed | undefined;
   /**
    * Adds a request at the back of the queue, or returns the earlier one with the same idempotency

@@ -55,6 +55,28 @@ describe('SQLite store across connections', () => {
     db.close();
   });
 
+  it("announces this process's own changes to the request's followers, and new requests to workers", async () => {
+    const { db, store } = openFileStore();
+    expect(store.changes.everywhere).toBe(false);
+    let queued = 0;
+    store.changes.onQueued(() => queued++);
+    const heard: string[] = [];
+    const stop = store.changes.onChange('told', () => heard.push('told'));
+    store.changes.onChange('other', () => heard.push('other'));
+    await store.enqueue({ id: 'told', accountId: 'x', modelId: 'm', input: {}, createdAt: 1, expiresAt: 10 ** 15 }, { maxQueue: 10 });
+    expect(queued).toBe(1);
+    await store.claim('w', 60_000, 2);
+    await store.setProgress('told', 'w', 0.5);
+    // Not visible in a status read: nobody is told.
+    await store.renewLease('told', 'w', 60_000, 3);
+    await store.complete('told', 'w', { files: [], edits: [], warnings: [], engine: 'builtin' }, 4);
+    expect(heard).toEqual(['told', 'told', 'told']);
+    stop();
+    await store.deleteFinished('told');
+    expect(heard).toHaveLength(3);
+    db.close();
+  });
+
   it('moves the inputs of a database made before they had a table of their own', async () => {
     const file = path.join(tempDir(), 'retouch.db');
     const old = openDatabase(file);

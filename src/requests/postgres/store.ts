@@ -57,7 +57,7 @@ import {
   type RecordRow,
   type UsageDayRow,
 } from '../rows.js';
-import { ListenerChangeFeed } from './changes.js';
+import { listenerChangeFeed } from './changes.js';
 import { SQL } from './sql.js';
 
 type Row = RecordRow;
@@ -87,7 +87,7 @@ export class PostgresRequestStore implements RequestStore {
   readonly changes: ChangeFeed | undefined;
 
   constructor(private readonly pool: Pool, listener?: PgListener) {
-    this.changes = listener && new ListenerChangeFeed(listener);
+    this.changes = listener && listenerChangeFeed(listener);
   }
 
   async enqueue(request: NewRequest, limits: EnqueueLimits): Promise<Enqueued> {

@@ -48,6 +48,7 @@ import {
   type RecordRow,
   type UsageDayRow,
 } from '../rows.js';
+import { ChangeListeners } from '../change-listeners.js';
 import { requestMigrations } from './schema.js';
 
 interface Row extends RecordRow {
@@ -64,6 +65,8 @@ const MAX_RECENT = 10_000;
 
 export class SqliteRequestStore implements RequestStore {
   private readonly sql;
+  /** This process's own changes, announced as they are written (other processes' are polled for). */
+  readonly changes = new ChangeListeners(false);
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, requestMigrations);
@@ -282,7 +285,10 @@ export class SqliteRequestStore implements RequestStore {
   async enqueue(request: NewRequest, limits: EnqueueLimits): Promise<Enqueued> {
     // IMMEDIATE takes the write lock first, so the counts and the insert see the same state.
     const out = this.db.transaction(this.enqueueTx).immediate(request, limits);
-    if (out.created) this.forget();
+    if (out.created) {
+      this.forget();
+      this.changes.enqueued();
+    }
     return out;
   }
 
@@ -322,7 +328,7 @@ export class SqliteRequestStore implements RequestStore {
   async cancel(id: string, now: number): Promise<CancelOutcome> {
     const row = this.sql.cancel.get(now, id) as Row | undefined;
     if (row) {
-      this.forget();
+      this.changed(id, true);
       return { outcome: 'cancelled', record: toRecord(row), engineState: row.engine_state ? (JSON.parse(row.engine_state) as EngineCheckpoint) : null };
     }
     const current = await this.get(id);
@@ -335,7 +341,7 @@ export class SqliteRequestStore implements RequestStore {
   async claim(owner: string, leaseMs: number, now: number): Promise<ClaimedRequest | undefined> {
     const row = this.sql.claim.get(owner, now + leaseMs, now) as (Row & { seq: number; lease_owner: string; engine_state: string | null }) | undefined;
     if (!row) return undefined;
-    this.forget();
+    this.changed(row.id, true);
     return {
       ...toRecord(row),
       input: JSON.parse(this.sql.inputBySeq.get(row.seq) as string),
@@ -349,7 +355,7 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async setProgress(id: string, owner: string, progress: number): Promise<boolean> {
-    return this.changed(this.sql.progress.run(Math.min(1, Math.max(0, progress)), id, owner).changes === 1);
+    return this.changed(id, this.sql.progress.run(Math.min(1, Math.max(0, progress)), id, owner).changes === 1);
   }
 
   async saveEngineState(id: string, owner: string, checkpoint: EngineCheckpoint | null): Promise<boolean> {
@@ -358,35 +364,42 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async complete(id: string, owner: string, result: RequestResult, now: number): Promise<boolean> {
-    return this.changed(this.sql.complete.run(JSON.stringify(result), now, id, owner).changes === 1);
+    return this.changed(id, this.sql.complete.run(JSON.stringify(result), now, id, owner).changes === 1);
   }
 
   async fail(id: string, owner: string, error: RequestError, now: number): Promise<boolean> {
-    return this.changed(this.sql.fail.run(JSON.stringify(error), now, id, owner).changes === 1);
+    return this.changed(id, this.sql.fail.run(JSON.stringify(error), now, id, owner).changes === 1);
   }
 
   async release(id: string, owner: string): Promise<boolean> {
-    return this.changed(this.sql.release.run(id, owner).changes === 1);
+    return this.changed(id, this.sql.release.run(id, owner).changes === 1);
   }
 
   async recoverExpiredLeases(now: number, maxAttempts: number): Promise<ExpiredLeases> {
-    return this.db.transaction((): ExpiredLeases => {
+    const out = this.db.transaction((): ExpiredLeases => {
       const failed = this.sql.failExhausted.all(JSON.stringify(workerLostError(maxAttempts)), now, now, maxAttempts) as string[];
       const requeued = this.sql.requeueExpired.all(now, maxAttempts) as string[];
       if (failed.length || requeued.length) this.forget();
       return { requeued, failed };
     }).immediate();
+    for (const id of [...out.failed, ...out.requeued]) this.changes.changed(id);
+    if (out.requeued.length) this.changes.enqueued();
+    return out;
   }
 
   async deleteExpired(now: number, limit: number): Promise<string[]> {
     const ids = this.sql.expired.all(now, limit) as string[];
     if (ids.length) this.forget();
+    for (const id of ids) this.changes.changed(id);
     return ids;
   }
 
-  /** Forgets the recent reads when a write changed something; passes the answer on. */
-  private changed(didChange: boolean): boolean {
-    if (didChange) this.forget();
+  /** Forgets the recent reads and tells the request's followers when a write changed it; passes the answer on. */
+  private changed(id: string, didChange: boolean): boolean {
+    if (didChange) {
+      this.forget();
+      this.changes.changed(id);
+    }
     return didChange;
   }
 
@@ -447,7 +460,7 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async deleteFinished(id: string): Promise<boolean> {
-    return this.changed(this.sql.deleteFinished.run(id).changes === 1);
+    return this.changed(id, this.sql.deleteFinished.run(id).changes === 1);
   }
 
   async usageByDay(accountId: string, since: number): Promise<UsageDay[]> {
