@@ -49,6 +49,8 @@ export interface OutputImage {
   format: 'jpeg' | 'png';
   width: number;
   height: number;
+  /** Its thumbnail (thumbnail.ts), when the engine had the pixels at hand; else the worker makes it. */
+  thumbnail?: Buffer;
 }
 
 /** An edit the engine applied, with the part of the prompt it came from. */

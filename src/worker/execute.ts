@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import sharp from 'sharp';
 import type { EngineRouter, Reservation } from '../engine/router.js';
+import { thumbnailOf } from '../engine/thumbnail.js';
 import type { OutputImage } from '../engine/types.js';
 import type { InputPolicy, LocalSourceReader } from '../inputs/types.js';
 import { loadImages } from '../inputs/load.js';
@@ -18,8 +19,6 @@ export interface ExecuteDeps {
   inputPolicy: (model: ModelDefinition) => InputPolicy;
   localSource: LocalSourceReader;
 }
-
-export const THUMBNAIL_SIZE = 384;
 
 /** Shares of the progress bar: fetching, then the engine, then storing. */
 const FETCH_SHARE = 0.1;
@@ -57,7 +56,7 @@ export async function executeRequest(
 
   // The thumbnail is made while the outputs are written: neither waits for the other.
   const [thumbnail, files] = await Promise.all([
-    result.images[0] ? storeThumbnail(claimed.id, result.images[0].data, deps.storage) : undefined,
+    result.images[0] ? storeThumbnail(claimed.id, result.images[0], deps.storage) : undefined,
     storeOutputs(claimed.id, result.images, deps.storage),
   ]);
   return {
@@ -87,14 +86,8 @@ function storeOutputs(requestId: string, images: OutputImage[], storage: FileSto
   );
 }
 
-/** Lists show a small picture; making it once here is cheaper than resizing 6K images per page view. */
-async function storeThumbnail(requestId: string, image: Buffer, storage: FileStorage): Promise<string> {
+async function storeThumbnail(requestId: string, image: OutputImage, storage: FileStorage): Promise<string> {
   const key = `outputs/${requestId}/thumb.jpg`;
-  const data = await sharp(image, { limitInputPixels: 6198 * 4096 })
-    .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside' })
-    .flatten({ background: '#ffffff' })
-    .jpeg({ quality: 80 })
-    .toBuffer();
-  await storage.put(key, data);
+  await storage.put(key, image.thumbnail ?? (await thumbnailOf(sharp(image.data, { limitInputPixels: 6198 * 4096 }))));
   return key;
 }

@@ -1,0 +1,77 @@
+/**
+ * conformImage: what an engine received from elsewhere (ComfyUI's PNGs, a provider's files) made what
+ * retouch promises, with its thumbnail when the pixels were decoded anyway.
+ */
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { conformImage } from '../../src/engine/conform.js';
+import { THUMBNAIL_SIZE, thumbnailOf } from '../../src/engine/thumbnail.js';
+import { photo } from '../helpers/paths.js';
+
+/** Mean absolute difference per channel value (0–255) between two images of one size. */
+async function difference(a: Buffer, b: Buffer): Promise<number> {
+  const [x, y] = await Promise.all([a, b].map((i) => sharp(i).removeAlpha().raw().toBuffer()));
+  expect(x!.length).toBe(y!.length);
+  let sum = 0;
+  for (let i = 0; i < x!.length; i++) sum += Math.abs(x![i]! - y![i]!);
+  return sum / x!.length;
+}
+
+describe('conformImage', () => {
+  it('turns an opaque PNG of the right size into a JPEG, with the thumbnail the worker would make of it', async () => {
+    const png = await sharp(photo('horse.png')).resize(640, 480, { fit: 'cover' }).removeAlpha().png().toBuffer();
+    const { image, warning } = await conformImage(png, 640, 480, 'ComfyUI');
+    expect(warning).toBeUndefined();
+    expect(image).toMatchObject({ format: 'jpeg', width: 640, height: 480 });
+    expect((await sharp(image.data).metadata()).format).toBe('jpeg');
+    const thumb = await sharp(image.thumbnail!).metadata();
+    expect([thumb.format, thumb.width, thumb.height]).toEqual(['jpeg', THUMBNAIL_SIZE, 288]);
+    // The same picture the worker's own recipe makes from the stored output.
+    expect(await difference(image.thumbnail!, await thumbnailOf(sharp(image.data)))).toBeLessThan(2);
+  });
+
+  it('keeps transparency as PNG, and lays the thumbnail on white', async () => {
+    // Scaled, so that it is decoded (a transparent PNG of the right size is kept as it is).
+    const rgba = await sharp({ create: { width: 400, height: 400, channels: 4, background: { r: 200, g: 30, b: 30, alpha: 0 } } })
+      .composite([{ input: await sharp(photo('coffee.png')).resize(200, 200).png().toBuffer(), left: 100, top: 100 }])
+      .png()
+      .toBuffer();
+    const { image } = await conformImage(rgba, 300, 300, 'ComfyUI');
+    expect([image.format, image.width]).toEqual(['png', 300]);
+    expect((await sharp(image.data).metadata()).hasAlpha).toBe(true);
+    const corner = await sharp(image.thumbnail!).extract({ left: 0, top: 0, width: 8, height: 8 }).raw().toBuffer();
+    expect(Math.min(...corner)).toBeGreaterThan(245);
+  });
+
+  it('scales and crops to the requested size, says so, and makes the thumbnail of what it kept', async () => {
+    const wide = await sharp(photo('chelsea.png')).resize(900, 450, { fit: 'fill' }).png().toBuffer();
+    const { image, warning } = await conformImage(wide, 512, 512, 'ComfyUI');
+    expect(warning).toBe('ComfyUI made a 900x450 image; it was scaled and cropped to the requested 512x512.');
+    expect([image.width, image.height]).toEqual([512, 512]);
+    const thumb = await sharp(image.thumbnail!).metadata();
+    expect([thumb.width, thumb.height]).toEqual([THUMBNAIL_SIZE, THUMBNAIL_SIZE]);
+    expect(await difference(image.thumbnail!, await thumbnailOf(sharp(image.data)))).toBeLessThan(2);
+  });
+
+  it('converts a 16-bit PNG without a thumbnail of its own (the worker makes it)', async () => {
+    const deep = await sharp(photo('astronaut.png')).resize(300, 300).toColourspace('rgb16').png().toBuffer();
+    expect((await sharp(deep).metadata()).depth).toBe('ushort');
+    const { image } = await conformImage(deep, 300, 300, 'ComfyUI');
+    expect(image.thumbnail).toBeUndefined();
+    expect(image.format).toBe('jpeg');
+    // Scaled down to 8 bits, not clipped: the picture is the same.
+    expect(await difference(image.data, await sharp(photo('astronaut.png')).resize(300, 300).jpeg().toBuffer())).toBeLessThan(4);
+  });
+
+  it('keeps a JPEG of the right size byte for byte', async () => {
+    const jpeg = await sharp(photo('grass.png')).resize(256, 256).jpeg().toBuffer();
+    const { image, warning } = await conformImage(jpeg, 256, 256, 'Ark');
+    expect(image.data).toBe(jpeg);
+    expect(image.thumbnail).toBeUndefined();
+    expect(warning).toBeUndefined();
+  });
+
+  it('refuses what it cannot read, naming who made it', async () => {
+    await expect(conformImage(Buffer.from('not an image'), 10, 10, 'ComfyUI')).rejects.toThrow('ComfyUI returned an image that cannot be read');
+  });
+});
