@@ -35,29 +35,22 @@ export async function conformImage(data: Buffer, width: number, height: number, 
   const sameSize = w === width && h === height;
   // Already what a built-in output would be: kept byte for byte.
   if (sameSize && meta.format === format && (meta.orientation ?? 1) === 1) return { image: { data, format, width, height } };
-  let pipeline = sharp(data, { limitInputPixels: MAX_INPUT_PIXELS }).autoOrient();
-  let warning: string | undefined;
+  const decode = () => sharp(data, { limitInputPixels: MAX_INPUT_PIXELS }).autoOrient();
   if (!sameSize) {
     const cropped = Math.abs(w / h - width / height) > 0.01;
-    pipeline = pipeline.resize(width, height, { fit: 'cover', position: sharp.strategy.attention, kernel: 'lanczos3' });
-    warning = `${source} made a ${w}x${h} image; it was ${cropped ? 'scaled and cropped' : 'scaled'} to the requested ${width}x${height}.`;
+    const resized = decode().resize(width, height, { fit: 'cover', position: sharp.strategy.attention, kernel: 'lanczos3' });
+    return {
+      image: { data: await encode(resized, format), format, width, height },
+      warning: `${source} made a ${w}x${h} image; it was ${cropped ? 'scaled and cropped' : 'scaled'} to the requested ${width}x${height}.`,
+    };
   }
-  const image = meta.depth === 'uchar' ? await encodeWithThumbnail(pipeline, format) : { data: await encode(pipeline, format), format, width, height };
-  return warning ? { image, warning } : { image };
+  // The thumbnail is made beside the output, from a decode of its own: on an idle second core that
+  // costs nothing, where the worker would otherwise decode the output again after it (10 ms of a
+  // 1024x1024 request's critical path, and more than one shared decode into raw pixels costs).
+  const [out, thumbnail] = await Promise.all([encode(decode(), format), thumbnailOf(decode())]);
+  return { image: { data: out, format, width, height, thumbnail } };
 }
 
 function encode(pipeline: Sharp, format: OutputImage['format']): Promise<Buffer> {
   return format === 'png' ? pipeline.png({ compressionLevel: 6 }).toBuffer() : pipeline.jpeg({ quality: JPEG_QUALITY, chromaSubsampling: '4:4:4' }).toBuffer();
-}
-
-/**
- * Decodes once, then encodes the output and its thumbnail from the same pixels at the same time: the
- * worker would otherwise decode the output again for the thumbnail, after it (10 ms of a 1024x1024
- * request's critical path). Only for 8-bit images, which raw pixels carry unchanged.
- */
-async function encodeWithThumbnail(pipeline: Sharp, format: OutputImage['format']): Promise<OutputImage> {
-  const { data: pixels, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
-  const [data, thumbnail] = await Promise.all([encode(sharp(pixels, raw), format), thumbnailOf(sharp(pixels, raw))]);
-  return { data, format, width: info.width, height: info.height, thumbnail };
 }

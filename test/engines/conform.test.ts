@@ -30,37 +30,40 @@ describe('conformImage', () => {
     expect(await difference(image.thumbnail!, await thumbnailOf(sharp(image.data)))).toBeLessThan(2);
   });
 
-  it('keeps transparency as PNG, and lays the thumbnail on white', async () => {
-    // Scaled, so that it is decoded (a transparent PNG of the right size is kept as it is).
+  it('keeps transparency as PNG (as it is, at the right size), and its thumbnail lies on white', async () => {
     const rgba = await sharp({ create: { width: 400, height: 400, channels: 4, background: { r: 200, g: 30, b: 30, alpha: 0 } } })
       .composite([{ input: await sharp(photo('coffee.png')).resize(200, 200).png().toBuffer(), left: 100, top: 100 }])
       .png()
       .toBuffer();
-    const { image } = await conformImage(rgba, 300, 300, 'ComfyUI');
-    expect([image.format, image.width]).toEqual(['png', 300]);
+    const kept = await conformImage(rgba, 400, 400, 'ComfyUI');
+    expect(kept.image.data).toBe(rgba);
+    // Turned a quarter (EXIF orientation 6), so that it has to be converted.
+    const turned = await sharp(rgba).withMetadata({ orientation: 6 }).png().toBuffer();
+    const { image } = await conformImage(turned, 400, 400, 'ComfyUI');
+    expect([image.format, image.width]).toEqual(['png', 400]);
     expect((await sharp(image.data).metadata()).hasAlpha).toBe(true);
-    const corner = await sharp(image.thumbnail!).extract({ left: 0, top: 0, width: 8, height: 8 }).raw().toBuffer();
-    expect(Math.min(...corner)).toBeGreaterThan(245);
+    for (const thumb of [image.thumbnail!, await thumbnailOf(sharp(rgba))]) {
+      const corner = await sharp(thumb).extract({ left: 0, top: 0, width: 8, height: 8 }).raw().toBuffer();
+      expect(Math.min(...corner)).toBeGreaterThan(245);
+    }
   });
 
-  it('scales and crops to the requested size, says so, and makes the thumbnail of what it kept', async () => {
+  it('scales and crops to the requested size and says so; the worker makes the thumbnail of what it kept', async () => {
     const wide = await sharp(photo('chelsea.png')).resize(900, 450, { fit: 'fill' }).png().toBuffer();
     const { image, warning } = await conformImage(wide, 512, 512, 'ComfyUI');
     expect(warning).toBe('ComfyUI made a 900x450 image; it was scaled and cropped to the requested 512x512.');
     expect([image.width, image.height]).toEqual([512, 512]);
-    const thumb = await sharp(image.thumbnail!).metadata();
-    expect([thumb.width, thumb.height]).toEqual([THUMBNAIL_SIZE, THUMBNAIL_SIZE]);
-    expect(await difference(image.thumbnail!, await thumbnailOf(sharp(image.data)))).toBeLessThan(2);
+    expect(image.thumbnail).toBeUndefined();
   });
 
-  it('converts a 16-bit PNG without a thumbnail of its own (the worker makes it)', async () => {
+  it('converts a 16-bit PNG to an 8-bit JPEG, scaled down rather than clipped', async () => {
     const deep = await sharp(photo('astronaut.png')).resize(300, 300).toColourspace('rgb16').png().toBuffer();
     expect((await sharp(deep).metadata()).depth).toBe('ushort');
     const { image } = await conformImage(deep, 300, 300, 'ComfyUI');
-    expect(image.thumbnail).toBeUndefined();
     expect(image.format).toBe('jpeg');
-    // Scaled down to 8 bits, not clipped: the picture is the same.
-    expect(await difference(image.data, await sharp(photo('astronaut.png')).resize(300, 300).jpeg().toBuffer())).toBeLessThan(4);
+    const plain = await sharp(photo('astronaut.png')).resize(300, 300).jpeg().toBuffer();
+    expect(await difference(image.data, plain)).toBeLessThan(4);
+    expect(await difference(image.thumbnail!, await thumbnailOf(sharp(plain)))).toBeLessThan(4);
   });
 
   it('keeps a JPEG of the right size byte for byte', async () => {
