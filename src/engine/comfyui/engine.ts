@@ -8,7 +8,7 @@
  *   checkpoint the prompt id, with the request, before the prompt exists
  *   queue      POST /prompt with our client_id and prompt_id; 400 or node_errors → the reason why
  *   follow     to the end (follow.ts); progress to the request
- *   collect    the saved images, at exactly the requested size (outputs.ts)
+ *   collect    the saved images, at exactly the requested size, fetched as they are saved (outputs.ts)
  *
  * A retried attempt of the same request (its worker died) follows the checkpointed prompt instead of
  * queueing a second one; when that prompt is gone, it starts afresh. A request retouch gives up on
@@ -19,11 +19,11 @@ import type { Logger } from 'pino';
 import { EngineUnavailableError, LostRunError } from '../errors.js';
 import { imagesAsked } from '../image-count.js';
 import type { EditRequest, Engine, EngineContext, EngineResult, EngineStatus } from '../types.js';
-import { ComfyHttpError, ComfyUnreachableError, type HistoryEntry, type PromptAnswer } from './client.js';
+import { ComfyHttpError, ComfyUnreachableError, type HistoryEntry, type PromptAnswer, type SavedFile } from './client.js';
 import { confirmStopped, follow, stopPrompt } from './follow.js';
 import { buildGraph, byNodeId, MissingReferenceError, type BuiltGraph, type GraphValues } from './graph.js';
 import { describeExecutionError, describeRefusal, isOutOfMemory, type ExecutionError } from './messages.js';
-import { collectOutputs } from './outputs.js';
+import { OutputCollector } from './outputs.js';
 import { ComfyPool } from './pool.js';
 import { ComfyServer, SOCKET_GRACE_MS } from './server.js';
 import type { ComfySettings } from './settings.js';
@@ -251,6 +251,9 @@ export class ComfyUIEngine implements Engine {
   }
 
   private async finish(server: ComfyServer, promptId: string, built: BuiltGraph | undefined, request: EditRequest, plan: Plan, ctx: EngineContext, resumed: boolean): Promise<EngineResult> {
+    const want = (nodes: readonly string[]) => ({ nodes, width: request.width, height: request.height, count: plan.asked });
+    // With the graph at hand its output nodes are known, and their files are fetched as they are saved.
+    const early = built && new OutputCollector(server, want(built.outputs), ctx.signal);
     let entry: HistoryEntry;
     try {
       entry = await follow(server, promptId, {
@@ -260,8 +263,10 @@ export class ComfyUIEngine implements Engine {
         unreachableGraceMs: resumed ? 0 : LOST_AFTER_MS,
         executed: built?.executed ?? [],
         progress: (f) => ctx.progress(0.05 + 0.9 * f),
+        ...(early && { saved: (node: string, files: SavedFile[]) => early.executed(node, files) }),
       });
     } catch (err) {
+      early?.close();
       if (ctx.signal.aborted) {
         await stopPrompt(server, promptId, ctx.log, STOP_TIMEOUT_MS);
         this.confirm(server, promptId, ctx.log);
@@ -271,9 +276,9 @@ export class ComfyUIEngine implements Engine {
     const end = entry.status.messages.at(-1);
     ctx.log.debug({ prompt_id: promptId, status: entry.status.status_str, event: end?.[0] }, 'prompt ended in ComfyUI');
     if (entry.status.status_str === 'success') {
-      const outputs = built?.outputs ?? Object.keys(entry.outputs).sort(byNodeId);
+      const collector = early ?? new OutputCollector(server, want(Object.keys(entry.outputs).sort(byNodeId)), ctx.signal);
       const collecting = performance.now();
-      const collected = await collectOutputs(server, entry, outputs, { width: request.width, height: request.height, count: plan.asked }, ctx.signal);
+      const collected = await collector.collect(entry);
       ctx.log.debug({ prompt_id: promptId, images: collected.images.length, ms: Math.round(performance.now() - collecting) }, 'outputs downloaded from ComfyUI');
       ctx.progress(1);
       return {
@@ -284,6 +289,7 @@ export class ComfyUIEngine implements Engine {
         metadata: { comfyui_prompt_id: promptId, comfyui_server: server.index + 1 },
       };
     }
+    early?.close();
     if (end?.[0] === 'execution_interrupted') {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (resumed) throw new Interrupted('the earlier prompt was interrupted');

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { LostRunError } from '../errors.js';
-import { ComfyUnreachableError, type HistoryEntry } from './client.js';
+import { ComfyUnreachableError, type HistoryEntry, type SavedFile } from './client.js';
 import type { ComfyServer } from './server.js';
 import type { SocketMessage } from './socket.js';
 
@@ -19,6 +19,8 @@ export interface FollowOptions {
   /** The nodes ComfyUI will run, for progress; empty when unknown. */
   executed: readonly string[];
   progress(fraction: number): void;
+  /** A node finished and saved these files (its `executed` message): a hint, /history has the truth. */
+  saved?(node: string, files: SavedFile[]): void;
 }
 
 /** Events after which the history is (about to be) written. */
@@ -35,6 +37,10 @@ export async function follow(server: ComfyServer, promptId: string, o: FollowOpt
   const unwatch = server.watch(promptId, {
     event(message) {
       progress.see(message);
+      if (message.type === 'executed' && o.saved) {
+        const files = savedFiles(message.data.output);
+        if (files.length) o.saved(String(message.data.node), files);
+      }
       // `executing` with node null comes after the history is written: the one sure "done".
       if (ENDINGS.has(message.type) || (message.type === 'executing' && message.data.node === null)) poke();
     },
@@ -67,6 +73,15 @@ export async function follow(server: ComfyServer, promptId: string, o: FollowOpt
   } finally {
     unwatch();
   }
+}
+
+/** The image files of an `executed` message's output, as far as they are well-formed. */
+function savedFiles(output: unknown): SavedFile[] {
+  const images = (output as { images?: unknown } | null)?.images;
+  if (!Array.isArray(images)) return [];
+  return images.filter(
+    (f): f is SavedFile => typeof f?.filename === 'string' && typeof f.subfolder === 'string' && typeof f.type === 'string',
+  );
 }
 
 /**

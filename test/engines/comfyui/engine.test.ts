@@ -73,6 +73,24 @@ describe('ComfyUI engine through the server', () => {
     expect(comfy.finished).toEqual([{ promptId: sent!.promptId, outcome: 'success', ran: ['1', '2', '3', '4', '5', '6', '7'] }]);
   });
 
+  it('fetches an output as soon as ComfyUI says it is saved, while the rest of the graph still runs', async () => {
+    // A preview after the save, slow: the saved image is announced (executed) long before the end.
+    const graph = weightless();
+    graph['8'] = { class_type: 'PreviewImage', inputs: { images: ['5', 0] } };
+    const comfy = await fake({ slow: { PreviewImage: 800 } });
+    server = await startServer({ configure: viaComfy({ gpu: comfy }, ['gpu'], { gpu: { workflow: workflowFile(graph) } }) });
+    let viewsBeforeTheEnd = -1;
+    comfy.on('finished', () => (viewsBeforeTheEnd = comfy.requests.filter((r) => r.path === '/view').length));
+    const id = await submit();
+    const result = await server.waitForResult(id);
+    expect(result).toMatchObject({ status: 'completed', engine: 'gpu' });
+    expect(viewsBeforeTheEnd).toBe(1);
+    // Only the image the prompt asked for: the saved one (node 7), fetched once.
+    expect(comfy.requests.filter((r) => r.path === '/view')).toHaveLength(1);
+    const output = Buffer.from(await (await fetch(result.output.image)).arrayBuffer());
+    expect(await sharp(output).metadata()).toMatchObject({ format: 'jpeg', width: 1024, height: 1024 });
+  });
+
   it('brings ComfyUI\'s progress to the status and the event stream', async () => {
     const comfy = await fake({ slow: { '*': 250 } });
     server = await startServer({ configure: viaComfy({ gpu: comfy }, ['gpu']) });
