@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import WebSocket from 'ws';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const RUNS = Number(process.env.BENCH_RUNS ?? 11);
 const WARM_UP = 5;
 const KEY = 'rt_bench_comfyui';
 
@@ -113,6 +113,17 @@ async function throughRetouch(url, body, { poll = false } = {}) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/**
+ * The environment `npm start` gives the server: its allocator settings (package.json), which keep
+ * glibc from handing freed image memory back to the system after every request (docs/operations.md).
+ */
+function npmStartEnv() {
+  const start = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const tunables = /GLIBC_TUNABLES=\$\{GLIBC_TUNABLES:-([^}]+)\}/.exec(start)?.[1];
+  if (!tunables) throw new Error(`package.json's start script no longer sets GLIBC_TUNABLES: ${start}`);
+  return { GLIBC_TUNABLES: tunables };
+}
+
 export async function comfyuiBenchmark() {
   const fake = await start(['--import', 'tsx', path.join(ROOT, 'test/fakes/comfyui/main.ts'), '--port', '0'], 'fake_comfyui');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retouch-bench-comfyui-'));
@@ -121,10 +132,16 @@ export async function comfyuiBenchmark() {
     config,
     `engines:\n  gpu:\n    type: comfyui\n    url: ${fake.value}\n    workflow: weightless-blend\nmodels:\n  bytedance/dreamina-4-0/edit:\n    engines: [gpu]\n`,
   );
-  const serve = await start([path.join(ROOT, 'bin/retouch.js'), 'serve', '--port', '0', '--config', config, '--data-dir', path.join(dir, 'data')], 'public_url', {
-    RETOUCH_LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'info',
-    RETOUCH_API_KEY: KEY,
-  });
+  // Two servers: as `npm start` runs it, and with glibc's allocator defaults (`retouch serve` run bare).
+  const serveWith = (name, env) =>
+    start([path.join(ROOT, 'bin/retouch.js'), 'serve', '--port', '0', '--config', config, '--data-dir', path.join(dir, name)], 'public_url', {
+      RETOUCH_LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'info',
+      RETOUCH_API_KEY: KEY,
+      GLIBC_TUNABLES: '',
+      ...env,
+    });
+  const serve = await serveWith('npm-start', npmStartEnv());
+  const bare = await serveWith('bare', {});
   try {
     const images = await Promise.all(
       ['coffee.png', 'horse.png'].map((n) => sharp(path.join(ROOT, 'test/fixtures/photos', n)).resize(1024, 1024, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer()),
@@ -137,7 +154,7 @@ export async function comfyuiBenchmark() {
       .replace('"{{height}}"', '1024')
       .replace('"{{scale}}"', '0.5')
       .replace('"{{batch_size}}"', '1');
-    const times = { direct: [], retouch: [], polled: [] };
+    const times = { direct: [], retouch: [], polled: [], bare: [] };
     const client = await comfyClient(fake.value);
     // Warm-up rounds first: a fresh process's first requests pay for compiling code and for the
     // allocator growing its heap (the first five took 300–500 ms here, the later ones 200–260).
@@ -145,18 +162,19 @@ export async function comfyuiBenchmark() {
     for (let i = 0; i < WARM_UP; i++) {
       await direct(fake.value, client, graphText, images);
       await throughRetouch(serve.value, body);
+      await throughRetouch(bare.value, body);
     }
-    // Then in turn, so that both see the same machine.
+    // Then in turn, so that all see the same machine.
+    const timed = async (list, run) => {
+      const t = performance.now();
+      await run();
+      list.push(performance.now() - t);
+    };
     for (let i = 0; i < RUNS; i++) {
-      let t = performance.now();
-      await direct(fake.value, client, graphText, images);
-      times.direct.push(performance.now() - t);
-      t = performance.now();
-      await throughRetouch(serve.value, body);
-      times.retouch.push(performance.now() - t);
-      t = performance.now();
-      await throughRetouch(serve.value, body, { poll: true });
-      times.polled.push(performance.now() - t);
+      await timed(times.direct, () => direct(fake.value, client, graphText, images));
+      await timed(times.retouch, () => throughRetouch(serve.value, body));
+      await timed(times.polled, () => throughRetouch(serve.value, body, { poll: true }));
+      await timed(times.bare, () => throughRetouch(bare.value, body));
     }
     client.close();
     if (process.env.BENCH_DEBUG) console.log(timeline(serve, fake));
@@ -167,9 +185,17 @@ export async function comfyuiBenchmark() {
       .filter((l) => l.includes('"request completed"'))
       .slice(-2 * RUNS)
       .map((l) => JSON.parse(l).ms);
-    return { direct: median(times.direct), retouch: median(times.retouch), polled: median(times.polled), worker: median(worker) };
+    return {
+      direct: median(times.direct),
+      retouch: median(times.retouch),
+      polled: median(times.polled),
+      bare: median(times.bare),
+      worker: median(worker),
+      tunables: npmStartEnv().GLIBC_TUNABLES,
+    };
   } finally {
     serve.child.kill();
+    bare.child.kill();
     fake.child.kill();
   }
 }

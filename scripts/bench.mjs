@@ -161,8 +161,10 @@ if (sections.has('comfyui')) {
   const allowed = 1.1 * c.direct + 50;
   console.log('\nComfyUI engine: one 1024x1024 request with two references through `retouch serve`, against the same graph sent to the same fake ComfyUI directly, medians after warm-up:');
   console.log(`  through retouch ${fmt(c.retouch)} ms  direct ${fmt(c.direct)} ms  ${(c.retouch / c.direct).toFixed(2)}x, +${fmt(c.retouch - c.direct)} ms  (aim ≤ 1.1x + 50 ms = ${fmt(allowed)} ms: ${c.retouch <= allowed ? 'met' : 'missed'})`);
-  console.log(`  of which in the worker (claimed to stored) ${fmt(c.worker)} ms; the rest is the submit and the queue. The client waits with \`Prefer: wait\`;`);
-  console.log(`  polling the result every 20 ms instead: ${fmt(c.polled)} ms, ${(c.polled / c.direct).toFixed(2)}x`);
+  console.log(`  of which in the worker (claimed to stored) ${fmt(c.worker)} ms; the rest is the submit and the queue. The client waits with \`Prefer: wait\`.`);
+  console.log(`  The server runs as \`npm start\` runs it, with GLIBC_TUNABLES=${c.tunables}. Beside it, the same run:`);
+  console.log(`    polling the result every 20 ms instead of waiting: ${fmt(c.polled)} ms, ${(c.polled / c.direct).toFixed(2)}x`);
+  console.log(`    \`retouch serve\` with glibc's allocator defaults: ${fmt(c.bare)} ms, ${(c.bare / c.direct).toFixed(2)}x, +${fmt(c.bare - c.direct)} ms`);
 }
 if (sections.has('scale')) {
   ensureWrk();
