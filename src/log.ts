@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
 
 /**
@@ -14,4 +15,30 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/**
+ * Logs the process's last line and ends it with `code` once that line has been written, or could not
+ * be (the reader of stdout is gone), or after `waitMs`. Never `process.exit` straight after logging:
+ * pino then writes what is pending synchronously, and its writer retries a broken pipe every 100 ms
+ * forever, so a server whose stdout reader had died never stopped on SIGTERM. Once the write in
+ * flight has failed with EPIPE, pino mutes the stream and the exit is clean.
+ */
+export function exitAfterLastLine(log: Logger, code: number, line: { level: 'info' | 'warn' | 'error'; msg: string; fields?: object }, waitMs = 2_000): void {
+  process.exitCode = code;
+  let exited = false;
+  const exit = () => {
+    if (exited) return;
+    exited = true;
+    process.exit(code);
+  };
+  setTimeout(exit, waitMs).unref();
+  if (!log.isLevelEnabled(line.level)) return exit();
+  const stream = (log as unknown as Record<symbol, EventEmitter>)[pino.symbols.streamSym];
+  // Both come after the write of everything logged so far has ended; pino's own listener, added
+  // before this one, has muted the stream by the time an error gets here.
+  stream?.once('drain', exit);
+  stream?.once('error', exit);
+  log[line.level](line.fields ?? {}, line.msg);
+  if (!stream) exit();
 }

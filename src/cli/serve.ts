@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { createLogger } from '../log.js';
+import { createLogger, exitAfterLastLine } from '../log.js';
 import type { Roles, Runtime } from '../runtime.js';
 import { addSettings, configFrom } from './options.js';
 
@@ -76,23 +76,12 @@ async function announceFirstKey(runtime: Runtime): Promise<void> {
 function handleSignals(runtime: Runtime, log: ReturnType<typeof createLogger>): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
+    if (stopping) return exitAfterLastLine(log, 1, { level: 'warn', msg: 'second signal: exiting now', fields: { signal } }, 500);
     stopping = true;
     log.info({ signal, grace_ms: runtime.config.shutdownGrace }, 'shutting down');
     runtime.close().then(
-      () => {
-        log.info('stopped');
-        log.flush();
-        process.exit(0);
-      },
-      (err) => {
-        log.error({ err }, 'shutdown failed');
-        log.flush();
-        process.exit(1);
-      },
+      () => exitAfterLastLine(log, 0, { level: 'info', msg: 'stopped' }),
+      (err) => exitAfterLastLine(log, 1, { level: 'error', msg: 'shutdown failed', fields: { err } }),
     );
   };
   process.on('SIGTERM', stop);

@@ -127,6 +127,18 @@ describe('stopping', () => {
     db.close();
   }, 60_000);
 
+  it('SIGTERM stops a server whose stdout reader has gone (a broken pipe), and exits 0', async () => {
+    // Regression: the last log lines were flushed at exit by a writer that retries EPIPE forever.
+    const server = await serve(['--data-dir', tempDir()]);
+    server.child.stdout!.destroy();
+    // Something to write after the reader is gone, before the signal.
+    await fetch(`${server.url}/healthz`);
+    server.child.kill('SIGTERM');
+    const ended = await Promise.race([server.exited, new Promise((r) => setTimeout(() => r('still running after 10 s'), 10_000))]);
+    if (ended !== 0) server.child.kill('SIGKILL');
+    expect(ended).toBe(0);
+  }, 30_000);
+
   it('SIGTERM past the grace period puts the unfinished request back in the queue, without counting the attempt', async () => {
     const dataDir = tempDir();
     const key = newKey(dataDir);
