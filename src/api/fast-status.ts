@@ -18,11 +18,45 @@ const PREFIX = '/v1/requests/';
 const SUFFIX = '/status';
 /** The route template, for the metrics label. */
 const ROUTE = '/v1/requests/:request_id/status';
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /** As the route's params schema allows. */
 const MAX_ID = 100;
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * A header's first value, read from the raw list. `req.headers` is built on first use, an object
+ * and a string per header; a poll needs one or two of them (as `req.headers` keeps them, the first
+ * of duplicates).
+ */
+function rawHeader(raw: readonly string[], lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) if (sameName(raw[i]!, lowerName)) return raw[i + 1];
+  return undefined;
+}
+
+/**
+ * The token of `Bearer <token>` (the scheme in any case), or undefined. As strict as the auth
+ * plugin: whatever this does not read is answered by Fastify, which reads it exactly.
+ */
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header.length < 8 || !startsWithLower(header, 'bearer')) return undefined;
+  const gap = header.charCodeAt(6);
+  if (gap !== 32 && gap !== 9) return undefined;
+  const token = header.slice(7).trim();
+  return token !== '' && !/\s/.test(token) ? token : undefined;
+}
+
+/** Case-insensitive equality with a lower-case ASCII name, without making a lower-case copy. */
+function sameName(name: string, lower: string): boolean {
+  return name.length === lower.length && startsWithLower(name, lower);
+}
+
+function startsWithLower(text: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
 
 /**
  * Wraps Fastify's request handler: answers ordinary status polls itself, passes everything else on.
@@ -71,9 +105,9 @@ export function withFastStatus(fastify: Handler, deps: Pick<ApiDeps, 'keys' | 's
   return (req, res) => {
     const id = idOf(req);
     // Fastify logs successful reads at debug: with debug on, it answers, so that the log is the same.
-    if (id === undefined || (corsOn && req.headers.origin) || log.isLevelEnabled('debug')) return fastify(req, res);
+    if (id === undefined || (corsOn && rawHeader(req.rawHeaders, 'origin') !== undefined) || log.isLevelEnabled('debug')) return fastify(req, res);
     const started = performance.now();
-    const token = BEARER.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearerToken(rawHeader(req.rawHeaders, 'authorization'));
     if (!token) return fastify(req, res);
     // Both in memory (the usual poll on the embedded store): answered without a promise.
     const known = deps.keys.peek?.(token);

@@ -4,6 +4,7 @@
  * ids, other methods. The server here logs at info, so that the fast path is on.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFastStatus } from '../../src/api/fast-status.js';
 import { createLogger } from '../../src/log.js';
@@ -78,6 +79,23 @@ describe('status fast path', () => {
         expect((await get(path, key, method)).status).toBe(418);
       }
       expect(handedOn).toHaveLength(7);
+      // The Authorization header read from the raw list: any case of name and scheme, spaces around
+      // the token, the first of two; anything else is the route's to judge.
+      const raw = async (...lines: string[]) => {
+        const socket = net.connect((direct.address() as { port: number }).port, '127.0.0.1');
+        socket.end([`GET /v1/requests/${queued}/status HTTP/1.1`, 'Host: x', ...lines, 'Connection: close', '', ''].join('\r\n'));
+        let answer = '';
+        for await (const chunk of socket) answer += chunk;
+        return Number(answer.split(' ')[1]);
+      };
+      expect(await raw(`AUTHORIZATION: bearer ${server.key}`)).toBe(200);
+      expect(await raw(`authorization: BEARER \t ${server.key}  `)).toBe(200);
+      expect(await raw(`Authorization: Bearer ${server.key}`, 'Authorization: Bearer rt_not-a-key')).toBe(200);
+      expect(handedOn).toHaveLength(7);
+      for (const header of [`Bearer${server.key}`, `Bearer ${server.key} extra`, `Basic ${server.key}`, 'Bearer ']) {
+        expect(await raw(`Authorization: ${header}`)).toBe(418);
+      }
+      expect(handedOn).toHaveLength(11);
       // With debug logging on, Fastify answers every call, so that each gets its access line.
       const debugHandler = withFastStatus(fallback, { keys, store, config, metrics }, createLogger('debug'), () => 'id');
       direct.removeAllListeners('request');
