@@ -10,7 +10,7 @@ import { CHANNELS, type PgListener } from '../../db/postgres/listener.js';
 import { guarded, inTransaction, type Pool } from '../../db/postgres/pool.js';
 import { SECRET_BYTES, type SecretName } from '../../secrets.js';
 import { EnvKey } from '../env-key.js';
-import { displayPrefix, hashToken, newId, newToken, newWebhookSecret } from '../token.js';
+import { displayPrefix, hashPresentedToken, hashToken, newId, newToken, newWebhookSecret } from '../token.js';
 import { ENV_ACCOUNT_ID, ENV_KEY_ID, type ApiKey, type KeyStore, type Principal } from '../types.js';
 import { MAX_KNOWN_KEYS, toKey, type KeyRow } from '../rows.js';
 import { SQL } from './sql.js';
@@ -93,7 +93,7 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async authenticate(token: string): Promise<Principal | undefined> {
-    const hash = hashToken(token);
+    const hash = hashPresentedToken(token);
     if (this.envKey.matches(hash)) return { accountId: ENV_ACCOUNT_ID, keyId: ENV_KEY_ID };
     const now = Date.now();
     const cached = this.known.get(hash);

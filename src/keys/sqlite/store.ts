@@ -2,7 +2,7 @@
 import type { SqliteDatabase } from '../../db/sqlite.js';
 import { ForeignWrites, migrate } from '../../db/sqlite.js';
 import { EnvKey } from '../env-key.js';
-import { displayPrefix, hashToken, newId, newToken, newWebhookSecret } from '../token.js';
+import { displayPrefix, hashPresentedToken, hashToken, newId, newToken, newWebhookSecret } from '../token.js';
 import { ENV_ACCOUNT_ID, ENV_KEY_ID, type ApiKey, type KeyStore, type Principal } from '../types.js';
 import { MAX_KNOWN_KEYS, toKey, type KeyRow } from '../rows.js';
 import { keyMigrations } from './schema.js';
@@ -90,7 +90,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   peek(token: string): Principal | undefined {
-    return this.known.size === 0 ? undefined : this.cached(hashToken(token));
+    return this.known.size === 0 ? undefined : this.cached(hashPresentedToken(token));
   }
 
   /** RETOUCH_API_KEY's principal, or a key seen lately that no process has revoked since. */
@@ -101,7 +101,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async authenticate(token: string): Promise<Principal | undefined> {
-    const hash = hashToken(token);
+    const hash = hashPresentedToken(token);
     const cached = this.cached(hash);
     if (cached) return cached;
     // An indexed lookup of a hash: its timing reveals nothing about the key.
