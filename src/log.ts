@@ -32,13 +32,15 @@ export function exitAfterLastLine(log: Logger, code: number, line: { level: 'inf
     exited = true;
     process.exit(code);
   };
-  setTimeout(exit, waitMs).unref();
-  if (!log.isLevelEnabled(line.level)) return exit();
   const stream = (log as unknown as Record<symbol, EventEmitter>)[pino.symbols.streamSym];
-  // Both come after the write of everything logged so far has ended; pino's own listener, added
+  if (!stream) return exit();
+  // Both come once the write of everything logged so far has ended; pino's own listener, added
   // before this one, has muted the stream by the time an error gets here.
-  stream?.once('drain', exit);
-  stream?.once('error', exit);
-  log[line.level](line.fields ?? {}, line.msg);
-  if (!stream) exit();
+  stream.once('drain', exit);
+  stream.once('error', exit);
+  const logged = log.isLevelEnabled(line.level);
+  if (logged) log[line.level](line.fields ?? {}, line.msg);
+  // With nothing logged here, an earlier line may still be on its way, or nothing is: a short wait
+  // covers the first case.
+  setTimeout(exit, logged ? waitMs : Math.min(waitMs, 200)).unref();
 }
