@@ -115,7 +115,7 @@ export class SqliteRequestStore implements RequestStore {
                progress = 0, started_at = coalesce(started_at, ?)
          WHERE seq = (SELECT seq FROM requests WHERE status = 'in_queue' ORDER BY seq LIMIT 1)
            AND status = 'in_queue'
-         RETURNING ${RECORD_COLUMNS}, seq, lease_owner, engine_state`,
+         RETURNING ${RECORD_COLUMNS}, (SELECT input FROM request_inputs i WHERE i.seq = requests.seq) AS input, lease_owner, engine_state`,
       ),
       renew: db.prepare(
         `UPDATE requests SET lease_expires_at = ? WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
@@ -159,7 +159,6 @@ export class SqliteRequestStore implements RequestStore {
       liveWorkers: db.prepare(`SELECT id, info FROM workers WHERE heartbeat_at >= ?`),
       ping: db.prepare('SELECT 1').pluck(),
       input: db.prepare('SELECT i.input FROM requests r JOIN request_inputs i ON i.seq = r.seq WHERE r.id = ?').pluck(),
-      inputBySeq: db.prepare('SELECT input FROM request_inputs WHERE seq = ?').pluck(),
       page: db.prepare(
         `SELECT ${RECORD_COLUMNS}, r.seq AS seq, json_extract(i.input, '$.prompt') AS prompt, json_array_length(i.input, '$.image_urls') AS image_count,
            CASE WHEN status = 'in_queue'
@@ -339,12 +338,12 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async claim(owner: string, leaseMs: number, now: number): Promise<ClaimedRequest | undefined> {
-    const row = this.sql.claim.get(owner, now + leaseMs, now) as (Row & { seq: number; lease_owner: string; engine_state: string | null }) | undefined;
+    const row = this.sql.claim.get(owner, now + leaseMs, now) as (Row & { input: string; lease_owner: string; engine_state: string | null }) | undefined;
     if (!row) return undefined;
     this.changed(row.id, true);
     return {
       ...toRecord(row),
-      input: JSON.parse(this.sql.inputBySeq.get(row.seq) as string),
+      input: JSON.parse(row.input),
       leaseOwner: row.lease_owner,
       engineState: row.engine_state ? (JSON.parse(row.engine_state) as EngineCheckpoint) : null,
     };
