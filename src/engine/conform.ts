@@ -20,8 +20,9 @@ export interface Conformed {
 
 /**
  * @param source who made it, for the warning: `ComfyUI`, `Ark`.
+ * @param options.thumbnail make its thumbnail too (lists show the first output's only)
  */
-export async function conformImage(data: Buffer, width: number, height: number, source: string): Promise<Conformed> {
+export async function conformImage(data: Buffer, width: number, height: number, source: string, options: { thumbnail?: boolean } = {}): Promise<Conformed> {
   let meta: Metadata;
   try {
     meta = await sharp(data, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
@@ -47,6 +48,7 @@ export async function conformImage(data: Buffer, width: number, height: number, 
   // The thumbnail is made beside the output, from a decode of its own: on an idle second core that
   // costs nothing, where the worker would otherwise decode the output again after it (10 ms of a
   // 1024x1024 request's critical path, and more than one shared decode into raw pixels costs).
+  if (!options.thumbnail) return { image: { data: await encode(decode(), format), format, width, height } };
   const [out, thumbnail] = await Promise.all([encode(decode(), format), thumbnailOf(decode())]);
   return { image: { data: out, format, width, height, thumbnail } };
 }

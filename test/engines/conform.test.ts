@@ -20,7 +20,7 @@ async function difference(a: Buffer, b: Buffer): Promise<number> {
 describe('conformImage', () => {
   it('turns an opaque PNG of the right size into a JPEG, with the thumbnail the worker would make of it', async () => {
     const png = await sharp(photo('horse.png')).resize(640, 480, { fit: 'cover' }).removeAlpha().png().toBuffer();
-    const { image, warning } = await conformImage(png, 640, 480, 'ComfyUI');
+    const { image, warning } = await conformImage(png, 640, 480, 'ComfyUI', { thumbnail: true });
     expect(warning).toBeUndefined();
     expect(image).toMatchObject({ format: 'jpeg', width: 640, height: 480 });
     expect((await sharp(image.data).metadata()).format).toBe('jpeg');
@@ -39,7 +39,7 @@ describe('conformImage', () => {
     expect(kept.image.data).toBe(rgba);
     // Turned a quarter (EXIF orientation 6), so that it has to be converted.
     const turned = await sharp(rgba).withMetadata({ orientation: 6 }).png().toBuffer();
-    const { image } = await conformImage(turned, 400, 400, 'ComfyUI');
+    const { image } = await conformImage(turned, 400, 400, 'ComfyUI', { thumbnail: true });
     expect([image.format, image.width]).toEqual(['png', 400]);
     expect((await sharp(image.data).metadata()).hasAlpha).toBe(true);
     for (const thumb of [image.thumbnail!, await thumbnailOf(sharp(rgba))]) {
@@ -50,7 +50,7 @@ describe('conformImage', () => {
 
   it('scales and crops to the requested size and says so; the worker makes the thumbnail of what it kept', async () => {
     const wide = await sharp(photo('chelsea.png')).resize(900, 450, { fit: 'fill' }).png().toBuffer();
-    const { image, warning } = await conformImage(wide, 512, 512, 'ComfyUI');
+    const { image, warning } = await conformImage(wide, 512, 512, 'ComfyUI', { thumbnail: true });
     expect(warning).toBe('ComfyUI made a 900x450 image; it was scaled and cropped to the requested 512x512.');
     expect([image.width, image.height]).toEqual([512, 512]);
     expect(image.thumbnail).toBeUndefined();
@@ -59,11 +59,18 @@ describe('conformImage', () => {
   it('converts a 16-bit PNG to an 8-bit JPEG, scaled down rather than clipped', async () => {
     const deep = await sharp(photo('astronaut.png')).resize(300, 300).toColourspace('rgb16').png().toBuffer();
     expect((await sharp(deep).metadata()).depth).toBe('ushort');
-    const { image } = await conformImage(deep, 300, 300, 'ComfyUI');
+    const { image } = await conformImage(deep, 300, 300, 'ComfyUI', { thumbnail: true });
     expect(image.format).toBe('jpeg');
     const plain = await sharp(photo('astronaut.png')).resize(300, 300).jpeg().toBuffer();
     expect(await difference(image.data, plain)).toBeLessThan(4);
     expect(await difference(image.thumbnail!, await thumbnailOf(sharp(plain)))).toBeLessThan(4);
+  });
+
+  it('makes no thumbnail unless asked (only the first output needs one)', async () => {
+    const png = await sharp(photo('horse.png')).resize(320, 240, { fit: 'cover' }).removeAlpha().png().toBuffer();
+    const { image } = await conformImage(png, 320, 240, 'ComfyUI');
+    expect(image.format).toBe('jpeg');
+    expect(image.thumbnail).toBeUndefined();
   });
 
   it('keeps a JPEG of the right size byte for byte', async () => {

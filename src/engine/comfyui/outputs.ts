@@ -42,7 +42,8 @@ export class OutputCollector {
     for (const file of files.filter(isResult)) {
       if (this.early.size >= this.want.count) return;
       if (this.early.has(keyOf(file))) continue;
-      const fetched = this.fetch(file);
+      // The first one saved is most likely the first kept: it brings the thumbnail.
+      const fetched = this.fetch(file, this.early.size === 0);
       // Waited for only if /history confirms it; a failure then is reported there.
       fetched.catch(() => undefined);
       this.early.set(keyOf(file), fetched);
@@ -54,7 +55,7 @@ export class OutputCollector {
     try {
       const files = this.want.nodes.flatMap((id) => entry.outputs[id]?.images ?? []).filter(isResult);
       if (files.length === 0) throw new EngineUnavailableError(`${this.server.label} ran the workflow, but it saved no image`);
-      const conformed = await Promise.all(files.slice(0, this.want.count).map((f) => this.early.get(keyOf(f)) ?? this.fetch(f)));
+      const conformed = await Promise.all(files.slice(0, this.want.count).map((f, i) => this.early.get(keyOf(f)) ?? this.fetch(f, i === 0)));
       const warnings = [...new Set(conformed.flatMap((c) => (c.warning ? [c.warning] : [])))];
       if (files.length < this.want.count) {
         warnings.push(`The prompt asks for ${this.want.count} images; the ComfyUI workflow made ${files.length}.`);
@@ -70,8 +71,8 @@ export class OutputCollector {
     this.abort.abort(new Error('the outputs are no longer wanted'));
   }
 
-  private async fetch(file: SavedFile): Promise<Conformed> {
+  private async fetch(file: SavedFile, thumbnail: boolean): Promise<Conformed> {
     const data = await this.server.client.view(file, this.abort.signal);
-    return conformImage(data, this.want.width, this.want.height, 'ComfyUI');
+    return conformImage(data, this.want.width, this.want.height, 'ComfyUI', { thumbnail });
   }
 }

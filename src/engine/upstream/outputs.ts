@@ -132,7 +132,7 @@ export async function deliverOne(
 ): Promise<DeliveredOutput> {
   const data = 'data' in output ? output.data : await fetchOutput(output.url, index, provider, deps, signal);
   if ('data' in output) refuseNonImages(data, true, provider, index);
-  const conformed = await conformImage(data, size.width, size.height, provider);
+  const conformed = await conformImage(data, size.width, size.height, provider, { thumbnail: index === 0 });
   return {
     image: conformed.image,
     ...(conformed.warning && { warning: conformed.warning }),
