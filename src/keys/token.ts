@@ -22,9 +22,12 @@ export function hashToken(token: string): string {
  * it is full, so random tokens cannot grow it.
  */
 const MEMO_SIZE = 1_024;
+/** Longer tokens (a header may carry 16 kB) are hashed each time rather than kept. */
+const MEMO_MAX_TOKEN = 256;
 const recentHashes = new Map<string, string>();
 
 export function hashPresentedToken(token: string): string {
+  if (token.length > MEMO_MAX_TOKEN) return hashToken(token);
   let hash = recentHashes.get(token);
   if (hash === undefined) {
     hash = hashToken(token);
