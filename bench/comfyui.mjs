@@ -140,9 +140,10 @@ export async function comfyuiBenchmark() {
       GLIBC_TUNABLES: '',
       ...env,
     });
-  const serve = await serveWith('npm-start', npmStartEnv());
-  const bare = await serveWith('bare', {});
+  const started = [fake];
   try {
+    const serve = await serveWith('npm-start', npmStartEnv()).then((p) => (started.push(p), p));
+    const bare = await serveWith('bare', {}).then((p) => (started.push(p), p));
     const images = await Promise.all(
       ['coffee.png', 'horse.png'].map((n) => sharp(path.join(ROOT, 'test/fixtures/photos', n)).resize(1024, 1024, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer()),
     );
@@ -194,8 +195,6 @@ export async function comfyuiBenchmark() {
       tunables: npmStartEnv().GLIBC_TUNABLES,
     };
   } finally {
-    serve.child.kill();
-    bare.child.kill();
-    fake.child.kill();
+    for (const p of started) p.child.kill();
   }
 }

@@ -54,9 +54,14 @@ function startProcess(args, env = {}, readyLine = '"public_url"', { cpus } = {})
  * bottleneck of the bare server.
  */
 const SERVER_CPU = (() => {
-  const n = os.availableParallelism();
-  if (n < 2 || spawnSync('sh', ['-c', 'command -v taskset']).status !== 0) return undefined;
-  return String(n - 1);
+  if (spawnSync('sh', ['-c', 'command -v taskset']).status !== 0) return undefined;
+  // The CPUs this process may use (a container's cpuset need not start at 0): the last of them.
+  const allowed = /Cpus_allowed_list:\s*(\S+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+  const cpus = (allowed ?? '').split(',').flatMap((part) => {
+    const [from, to = from] = part.split('-').map(Number);
+    return Number.isInteger(from) && Number.isInteger(to) ? Array.from({ length: to - from + 1 }, (_, i) => from + i) : [];
+  });
+  return cpus.length >= 2 ? String(cpus.at(-1)) : undefined;
 })();
 
 function wrk(url, { method = 'GET', body, headers = {}, seconds = DURATION } = {}) {
@@ -88,16 +93,17 @@ async function apiBenchmarks() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'retouch-bench-'));
   const key = newKey(['--data-dir', dataDir]);
   const cpus = SERVER_CPU;
-  const baseline = await startProcess([path.join(ROOT, 'bench/baseline-server.mjs')], {}, undefined, { cpus });
-  const retouch = await startProcess(
-    [path.join(ROOT, 'bin/retouch.js'), 'api', '--port', '0', '--data-dir', dataDir, '--max-queue', '10000000'],
-    // The access log is part of the cost, written to a pipe as in production.
-    { RETOUCH_LOG_LEVEL: 'info' },
-    undefined,
-    { cpus },
-  );
-  retouch.child.stdout.resume();
+  const started = [];
   try {
+    const baseline = await startProcess([path.join(ROOT, 'bench/baseline-server.mjs')], {}, undefined, { cpus }).then((p) => (started.push(p), p));
+    const retouch = await startProcess(
+      [path.join(ROOT, 'bin/retouch.js'), 'api', '--port', '0', '--data-dir', dataDir, '--max-queue', '10000000'],
+      // The access log is part of the cost, written to a pipe as in production.
+      { RETOUCH_LOG_LEVEL: 'info' },
+      undefined,
+      { cpus },
+    ).then((p) => (started.push(p), p));
+    retouch.child.stdout.resume();
     const body = JSON.stringify({ image_urls: ['https://images.example.com/a.jpg'], prompt: 'make it brighter and warmer' });
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const submitted = await (await fetch(`${retouch.url}/v1/models/bytedance/dreamina-4-0/edit`, { method: 'POST', headers: auth, body })).json();
@@ -122,8 +128,7 @@ async function apiBenchmarks() {
     const submitRetouch = wrk(`${retouch.url}/v1/models/bytedance/dreamina-4-0/edit`, { method: 'POST', body, headers: auth });
     return { statusBare, statusRetouch, submitBare, submitRetouch };
   } finally {
-    baseline.child.kill();
-    retouch.child.kill();
+    for (const p of started) p.child.kill();
   }
 }
 
