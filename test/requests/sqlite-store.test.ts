@@ -77,6 +77,22 @@ describe('SQLite store across connections', () => {
     db.close();
   });
 
+  it('commits the submits of one turn together, each refused or accepted on its own', async () => {
+    const { db, store } = openFileStore();
+    const submit = (id: string, key?: string) =>
+      store.enqueue(
+        { id, accountId: 'acct', modelId: 'm', input: { id }, createdAt: 1, expiresAt: 10 ** 15, ...(key && { idempotencyKey: key }) },
+        { maxQueue: 100, account: { concurrent: 3 } },
+      );
+    // All sent before any is committed: one batch.
+    const outcomes = await Promise.allSettled([submit('a'), submit('b', 'k'), submit('c', 'k'), submit('d'), submit('e')]);
+    const summary = outcomes.map((o) => (o.status === 'fulfilled' ? `${o.value.record.id}${o.value.created ? '' : ' (replayed)'}` : (o.reason as Error).name));
+    expect(summary).toEqual(['a', 'b', 'b (replayed)', 'd', 'LimitExceededError']);
+    expect(db.prepare('SELECT count(*) FROM request_inputs').pluck().get()).toBe(3);
+    expect(await store.inputOf('d')).toEqual({ id: 'd' });
+    db.close();
+  });
+
   it('moves the inputs of a database made before they had a table of their own', async () => {
     const file = path.join(tempDir(), 'retouch.db');
     const old = openDatabase(file);
