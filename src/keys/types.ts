@@ -21,6 +21,8 @@ export interface Principal {
 /** The account that RETOUCH_API_KEY acts for. */
 export const ENV_ACCOUNT_ID = 'acct_env';
 export const ENV_KEY_ID = 'key_env';
+/** Who RETOUCH_API_KEY authenticates as (one object: the fast path hands it out per poll). */
+export const ENV_PRINCIPAL: Readonly<Principal> = Object.freeze({ accountId: ENV_ACCOUNT_ID, keyId: ENV_KEY_ID });
 
 export interface KeyStore {
   /**

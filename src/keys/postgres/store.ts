@@ -11,7 +11,7 @@ import { guarded, inTransaction, type Pool } from '../../db/postgres/pool.js';
 import { SECRET_BYTES, type SecretName } from '../../secrets.js';
 import { EnvKey } from '../env-key.js';
 import { displayPrefix, hashPresentedToken, hashToken, newId, newToken, newWebhookSecret } from '../token.js';
-import { ENV_ACCOUNT_ID, ENV_KEY_ID, type ApiKey, type KeyStore, type Principal } from '../types.js';
+import { ENV_ACCOUNT_ID, ENV_PRINCIPAL, type ApiKey, type KeyStore, type Principal } from '../types.js';
 import { MAX_KNOWN_KEYS, toKey, type KeyRow } from '../rows.js';
 import { SQL } from './sql.js';
 
@@ -94,7 +94,7 @@ export class PostgresKeyStore implements KeyStore {
 
   async authenticate(token: string): Promise<Principal | undefined> {
     const hash = hashPresentedToken(token);
-    if (this.envKey.matches(hash)) return { accountId: ENV_ACCOUNT_ID, keyId: ENV_KEY_ID };
+    if (this.envKey.matches(hash)) return ENV_PRINCIPAL;
     const now = Date.now();
     const cached = this.known.get(hash);
     if (cached && now - cached.at < KNOWN_FOR_MS && this.listener?.connected) return cached.principal;

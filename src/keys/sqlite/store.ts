@@ -3,11 +3,9 @@ import type { SqliteDatabase } from '../../db/sqlite.js';
 import { ForeignWrites, migrate } from '../../db/sqlite.js';
 import { EnvKey } from '../env-key.js';
 import { displayPrefix, hashPresentedToken, hashToken, newId, newToken, newWebhookSecret } from '../token.js';
-import { ENV_ACCOUNT_ID, ENV_KEY_ID, type ApiKey, type KeyStore, type Principal } from '../types.js';
+import { ENV_ACCOUNT_ID, ENV_PRINCIPAL, type ApiKey, type KeyStore, type Principal } from '../types.js';
 import { MAX_KNOWN_KEYS, toKey, type KeyRow } from '../rows.js';
 import { keyMigrations } from './schema.js';
-
-const ENV_PRINCIPAL: Principal = Object.freeze({ accountId: ENV_ACCOUNT_ID, keyId: ENV_KEY_ID });
 
 const VERSION_CHECK_MS = 100;
 

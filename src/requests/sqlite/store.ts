@@ -211,6 +211,7 @@ export class SqliteRequestStore implements RequestStore {
       ),
       clearOverrides: db.prepare(`DELETE FROM account_limits WHERE account_id = ?`),
     };
+    this.enqueueOne = db.transaction(this.enqueueTx);
   }
 
   private readonly enqueueTx = (request: NewRequest, limits: EnqueueLimits): Enqueued => {
@@ -288,7 +289,8 @@ export class SqliteRequestStore implements RequestStore {
    * a full queue) takes nothing else with it; a commit that fails fails them all.
    */
   private pendingEnqueues: { request: NewRequest; limits: EnqueueLimits; resolve: (out: Enqueued) => void; reject: (err: unknown) => void }[] = [];
-  private enqueueOne: ((request: NewRequest, limits: EnqueueLimits) => Enqueued) | undefined;
+  /** One submit; inside the batch's transaction, a savepoint. */
+  private readonly enqueueOne: (request: NewRequest, limits: EnqueueLimits) => Enqueued;
 
   async enqueue(request: NewRequest, limits: EnqueueLimits): Promise<Enqueued> {
     return new Promise((resolve, reject) => {
@@ -300,15 +302,13 @@ export class SqliteRequestStore implements RequestStore {
     const batch = this.pendingEnqueues;
     this.pendingEnqueues = [];
     const outcomes: ({ ok: true; out: Enqueued } | { ok: false; err: unknown })[] = [];
-    // Inside the batch's transaction, a savepoint.
-    const enqueueOne = (this.enqueueOne ??= this.db.transaction(this.enqueueTx));
     try {
       // IMMEDIATE takes the write lock first, so the counts and the inserts see the same state.
       this.db
         .transaction(() => {
           for (const { request, limits } of batch) {
             try {
-              outcomes.push({ ok: true, out: enqueueOne(request, limits) });
+              outcomes.push({ ok: true, out: this.enqueueOne(request, limits) });
             } catch (err) {
               outcomes.push({ ok: false, err });
             }
