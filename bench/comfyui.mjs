@@ -141,8 +141,9 @@ export async function comfyuiBenchmark() {
       ...env,
     });
   const started = [fake];
+  const npmStart = npmStartEnv();
   try {
-    const serve = await serveWith('npm-start', npmStartEnv()).then((p) => (started.push(p), p));
+    const serve = await serveWith('npm-start', npmStart).then((p) => (started.push(p), p));
     const bare = await serveWith('bare', {}).then((p) => (started.push(p), p));
     const images = await Promise.all(
       ['coffee.png', 'horse.png'].map((n) => sharp(path.join(ROOT, 'test/fixtures/photos', n)).resize(1024, 1024, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer()),
@@ -192,7 +193,7 @@ export async function comfyuiBenchmark() {
       polled: median(times.polled),
       bare: median(times.bare),
       worker: median(worker),
-      tunables: npmStartEnv().GLIBC_TUNABLES,
+      tunables: npmStart.GLIBC_TUNABLES,
     };
   } finally {
     for (const p of started) p.child.kill();

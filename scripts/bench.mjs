@@ -50,7 +50,7 @@ function startProcess(args, env = {}, readyLine = '"public_url"', { cpus } = {})
  * The API servers (bare and retouch) on one core, when there are two or more and `taskset` is
  * there; wrk runs where the scheduler puts it. Left free to move, a server and wrk's two threads
  * took turns on both cores, and the scheduler's choices moved a run's ratio between 0.29 and 0.78;
- * pinned, five rounds stay within a few hundredths. wrk pinned to the other core alone became the
+ * pinned, a run's five rounds stay within about a tenth. wrk pinned to the other core alone became the
  * bottleneck of the bare server.
  */
 const SERVER_CPU = (() => {
@@ -122,11 +122,10 @@ async function apiBenchmarks() {
     }
     rounds.sort((x, y) => x.ratio - y.ratio);
     const middle = rounds[Math.floor(rounds.length / 2)];
-    const statusBare = { ...middle.bare, ratio: middle.ratio, ratios: rounds.map((r) => r.ratio) };
-    const statusRetouch = middle.ours;
+    const status = { bare: middle.bare, retouch: middle.ours, ratio: middle.ratio, ratios: rounds.map((r) => r.ratio) };
     const submitBare = wrk(`${baseline.url}/submit`, { method: 'POST', body, headers: auth });
     const submitRetouch = wrk(`${retouch.url}/v1/models/bytedance/dreamina-4-0/edit`, { method: 'POST', body, headers: auth });
-    return { statusBare, statusRetouch, submitBare, submitRetouch };
+    return { status, submitBare, submitRetouch };
   } finally {
     for (const p of started) p.child.kill();
   }
@@ -170,8 +169,8 @@ ensureWrk();
 const api = await apiBenchmarks();
 const ratio = (a, b) => (a.rps / b.rps).toFixed(2);
 console.log('API (retouch api, SQLite) against a bare node:http server with the same JSON:');
-console.log(`  status polls/s  retouch ${fmt(api.statusRetouch.rps).padStart(7)}  bare ${fmt(api.statusBare.rps).padStart(7)}  ratio ${api.statusBare.ratio.toFixed(2)}  (aim ≥ 0.6)  p99 ${api.statusRetouch.p99}`);
-console.log(`                  the median of ${api.statusBare.ratios.length} rounds in turns, ${ROUND_SECONDS} s each; the rounds' ratios ${api.statusBare.ratios.map((r) => r.toFixed(2)).join(', ')}`);
+console.log(`  status polls/s  retouch ${fmt(api.status.retouch.rps).padStart(7)}  bare ${fmt(api.status.bare.rps).padStart(7)}  ratio ${api.status.ratio.toFixed(2)}  (aim ≥ 0.6)  p99 ${api.status.retouch.p99}`);
+console.log(`                  the median of ${api.status.ratios.length} rounds in turns, ${ROUND_SECONDS} s each; the rounds' ratios ${api.status.ratios.map((r) => r.toFixed(2)).join(', ')}`);
 console.log(SERVER_CPU ? `                  both servers pinned to CPU ${SERVER_CPU} (taskset), wrk free` : '                  servers not pinned (one core, or no taskset)');
 console.log(`  submits/s       retouch ${fmt(api.submitRetouch.rps).padStart(7)}  bare ${fmt(api.submitBare.rps).padStart(7)}  ratio ${ratio(api.submitRetouch, api.submitBare)}  (aim ≥ 3,000/s)  p99 ${api.submitRetouch.p99}`);
 }

@@ -1,7 +1,7 @@
 /**
  * The small picture lists show of a request's first output. Made once, when the request ends:
  * cheaper than resizing 6K images per page view. The worker makes it from the stored output, unless
- * the engine made it already from pixels it had decoded anyway (conform.ts).
+ * the engine made it beside a conversion of its own (conform.ts).
  */
 import type { Sharp } from 'sharp';
 

@@ -49,7 +49,7 @@ export interface OutputImage {
   format: 'jpeg' | 'png';
   width: number;
   height: number;
-  /** Its thumbnail (thumbnail.ts), when the engine had the pixels at hand; else the worker makes it. */
+  /** Its thumbnail (thumbnail.ts), when the engine made it beside its conversion; else the worker makes it. */
   thumbnail?: Buffer;
 }
 
